@@ -1,0 +1,7 @@
+"""Every model module, imported once so that ``Base.metadata`` knows all tables."""
+
+from __future__ import annotations
+
+
+def import_all_models() -> None:
+    import datavalley.catalog.models  # noqa: F401

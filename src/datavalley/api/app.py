@@ -1,0 +1,50 @@
+"""The FastAPI application: ``create_app()`` wires the routers, error handlers and the runtime."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import RedirectResponse
+
+from datavalley import __version__
+from datavalley.api.errors import install_error_handlers
+from datavalley.api.routes import datasets, meta, organizations
+from datavalley.config import Settings
+from datavalley.runtime import Runtime, open_runtime
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> FastAPI:
+    """Build the app. The schema is brought up to date when it starts."""
+    rt = runtime or open_runtime(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        rt.initialise()
+        yield
+        if runtime is None:
+            rt.close()
+
+    app = FastAPI(
+        title="DataValley",
+        version=__version__,
+        description="Gather, connect and use a region's data. Native API under /api/v1.",
+        lifespan=lifespan,
+    )
+    app.state.runtime = rt
+    install_error_handlers(app)
+
+    api = APIRouter(prefix=API_PREFIX)
+    api.include_router(meta.router)
+    api.include_router(organizations.router)
+    api.include_router(datasets.router)
+    app.include_router(api)
+
+    @app.get("/", include_in_schema=False)
+    def root() -> RedirectResponse:
+        return RedirectResponse("/docs")
+
+    return app

@@ -1,0 +1,205 @@
+"""Synthetic sample data for ``make demo``: a fictional province, Yunling (云岭省), and its departments.
+
+Everything here is invented; names of real places and bodies are avoided on purpose.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from datavalley.catalog import service
+from datavalley.catalog.models import Dataset, Organization
+from datavalley.catalog.schemas import DatasetCreate, OrganizationCreate
+
+ORGANIZATIONS = [
+    OrganizationCreate(
+        name="bigdata_bureau",
+        title="云岭省大数据发展管理局 Yunling Big Data Bureau",
+        description="The data authority: runs the platform, reviews sharing requests, audits reads.",
+        kind="department",
+    ),
+    OrganizationCreate(
+        name="stats_bureau",
+        title="云岭省统计局 Yunling Statistics Bureau",
+        description="Official statistics of the province: population, economy, prices.",
+        kind="department",
+    ),
+    OrganizationCreate(
+        name="health_commission",
+        title="云岭省卫生健康委员会 Yunling Health Commission",
+        description="Hospitals, public health, births and vaccination records.",
+        kind="department",
+    ),
+    OrganizationCreate(
+        name="rural_revitalization",
+        title="云岭省乡村振兴局 Yunling Rural Revitalization Office",
+        description="Poverty monitoring and relief programmes in rural counties.",
+        kind="department",
+    ),
+    OrganizationCreate(
+        name="qingshan_prefecture",
+        title="青山州人民政府 Qingshan Prefecture",
+        description="A prefecture of Yunling: counties, townships and local services.",
+        kind="prefecture",
+    ),
+    OrganizationCreate(
+        name="valley_ecommerce",
+        title="山谷电商有限公司 Valley E-commerce Ltd.",
+        description="A rural e-commerce platform selling county produce.",
+        kind="enterprise",
+    ),
+]
+
+DATASETS: list[tuple[str, DatasetCreate]] = [
+    (
+        "rural_revitalization",
+        DatasetCreate(
+            name="poverty_monitoring",
+            title="贫困人口动态监测 Dynamic monitoring of people at risk of poverty",
+            description="Households monitored for falling back into poverty, by county and year: "
+            "income per person, risk category, assistance measures.",
+            tags=["poverty", "扶贫", "county", "income"],
+            themes=["soci", "econ"],
+            license="CC-BY-4.0",
+            update_frequency="monthly",
+            contact_name="Monitoring Office 监测处",
+            contact_email="monitoring@rural.yunling.example",
+            spatial="云岭省 Yunling Province",
+            temporal_start=date(2016, 1, 1),
+            temporal_end=date(2025, 12, 31),
+            sharing="conditional",
+            state="published",
+        ),
+    ),
+    (
+        "stats_bureau",
+        DatasetCreate(
+            name="county_indicators",
+            title="县域经济社会指标 County economic and social indicators",
+            description="GDP, population, urbanisation rate and disposable income for each county, yearly.",
+            tags=["gdp", "population", "county", "统计"],
+            themes=["econ", "regi"],
+            license="CC-BY-4.0",
+            update_frequency="annual",
+            contact_name="Statistics Bureau open data desk",
+            contact_email="opendata@stats.yunling.example",
+            spatial="云岭省 Yunling Province",
+            temporal_start=date(2010, 1, 1),
+            temporal_end=date(2025, 12, 31),
+            sharing="unconditional",
+            public=True,
+            state="published",
+        ),
+    ),
+    (
+        "health_commission",
+        DatasetCreate(
+            name="hospital_visits",
+            title="医院门诊就诊记录 Hospital outpatient visits",
+            description="Outpatient visits with the patient's resident ID number (masked when shared), "
+            "diagnosis group and hospital.",
+            tags=["health", "hospital", "医疗"],
+            themes=["heal"],
+            license="proprietary",
+            update_frequency="daily",
+            contact_name="Health Information Centre",
+            contact_email="hic@health.yunling.example",
+            spatial="云岭省 Yunling Province",
+            sharing="conditional",
+            state="published",
+        ),
+    ),
+    (
+        "health_commission",
+        DatasetCreate(
+            name="vaccination_points",
+            title="疫苗接种点 Vaccination points",
+            description="Addresses and opening hours of vaccination points in every county.",
+            tags=["health", "vaccination", "疫苗"],
+            themes=["heal"],
+            license="CC-BY-4.0",
+            update_frequency="weekly",
+            spatial="云岭省 Yunling Province",
+            sharing="unconditional",
+            public=True,
+            state="published",
+        ),
+    ),
+    (
+        "valley_ecommerce",
+        DatasetCreate(
+            name="rural_ecommerce_turnover",
+            title="农村电商交易额 Rural e-commerce turnover",
+            description="Monthly online sales of county produce: tea, chillies, kiwi fruit, by county.",
+            tags=["e-commerce", "电商", "agriculture", "county"],
+            themes=["econ", "agri"],
+            license="CC-BY-4.0",
+            update_frequency="monthly",
+            spatial="青山州 Qingshan Prefecture",
+            temporal_start=date(2019, 1, 1),
+            sharing="unconditional",
+            state="published",
+        ),
+    ),
+    (
+        "bigdata_bureau",
+        DatasetCreate(
+            name="data_centres",
+            title="数据中心资源目录 Data-centre inventory",
+            description="Sites, racks, servers, power usage effectiveness (PUE) and energy sources of the "
+            "province's data centres.",
+            tags=["data centre", "energy", "pue", "数据中心"],
+            themes=["tech", "ener"],
+            license="CC-BY-4.0",
+            update_frequency="quarterly",
+            sharing="unconditional",
+            public=True,
+            state="published",
+        ),
+    ),
+    (
+        "qingshan_prefecture",
+        DatasetCreate(
+            name="household_registry",
+            title="户籍人口登记 Household registration",
+            description="Registered residents of the prefecture. Never shared outside the prefecture.",
+            tags=["population", "户籍"],
+            themes=["soci"],
+            update_frequency="daily",
+            spatial="青山州 Qingshan Prefecture",
+            sharing="none",
+            state="published",
+        ),
+    ),
+]
+
+
+@dataclass
+class DemoCounts:
+    organizations: int = 0
+    datasets: int = 0
+
+
+def load_demo(session: Session) -> DemoCounts:
+    """Create whatever of the sample catalog is missing; existing entries are left as they are."""
+    counts = DemoCounts()
+    existing_orgs = set(session.scalars(select(Organization.name)))
+    for org in ORGANIZATIONS:
+        if org.name not in existing_orgs:
+            service.create_organization(session, org)
+            counts.organizations += 1
+    existing = {
+        (o, d)
+        for o, d in session.execute(
+            select(Organization.name, Dataset.name).join(Dataset.organization)
+        )
+    }
+    for org_name, dataset in DATASETS:
+        if (org_name, dataset.name) not in existing:
+            service.create_dataset(session, org_name, dataset)
+            counts.datasets += 1
+    return counts

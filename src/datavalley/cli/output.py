@@ -91,7 +91,8 @@ WRAPPING_COLUMNS = frozenset({"title", "description", "tags", "themes", "values 
 def print_table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
     table = Table(title=title, title_justify="left", header_style="bold")
     for column in columns:
-        table.add_column(column, overflow="fold", no_wrap=column not in WRAPPING_COLUMNS)
+        prose = column in WRAPPING_COLUMNS
+        table.add_column(column, overflow="fold", min_width=16 if prose else None)
     for row in rows:
         table.add_row(*(cell(v) for v in row))
     console.print(table)

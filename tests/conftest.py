@@ -1,0 +1,121 @@
+"""Fixtures shared by the whole suite.
+
+Every test that asks for ``settings`` (or anything built on it) runs twice: against SQLite in its own
+``tmp_path`` home, and against PostgreSQL at 127.0.0.1:5432 in a schema of its own. Where PostgreSQL is
+not running, the PostgreSQL half is skipped with the reason.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from datavalley.config import Settings
+from datavalley.runtime import Runtime, open_runtime
+
+PG_HOST = os.environ.get("DATAVALLEY_TEST_PG_HOST", "127.0.0.1")
+PG_PORT = int(os.environ.get("DATAVALLEY_TEST_PG_PORT", "5432"))
+PG_DB = os.environ.get("DATAVALLEY_TEST_PG_DB", "test")
+PG_USER = os.environ.get("DATAVALLEY_TEST_PG_USER", "postgres")
+_pg_problem: str | None = None
+_pg_checked = False
+
+
+def postgres_problem() -> str | None:
+    """Why PostgreSQL cannot be used for tests here, or None if it can."""
+    global _pg_checked, _pg_problem
+    if not _pg_checked:
+        _pg_checked = True
+        try:
+            import psycopg
+
+            with psycopg.connect(
+                host=PG_HOST, port=PG_PORT, dbname=PG_DB, user=PG_USER, connect_timeout=3
+            ) as conn:
+                conn.execute("SELECT 1")
+        except Exception as exc:  # any failure means: skip, and say why
+            _pg_problem = (
+                f"PostgreSQL not reachable at {PG_USER}@{PG_HOST}:{PG_PORT}/{PG_DB} ({exc}); "
+                "start it to run the PostgreSQL half of the suite"
+            )
+    return _pg_problem
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def backend(request: pytest.FixtureRequest) -> str:
+    if request.param == "postgresql" and (problem := postgres_problem()):
+        pytest.skip(problem)
+    return str(request.param)
+
+
+@pytest.fixture
+def database_url(backend: str, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty metadata store for this test."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'home' / 'datavalley.db'}"
+        return
+    import psycopg
+
+    schema = f"dvtest_{uuid.uuid4().hex[:12]}"
+    params = dict(host=PG_HOST, port=PG_PORT, dbname=PG_DB, user=PG_USER, autocommit=True)
+    with psycopg.connect(**params) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    try:
+        yield (
+            f"postgresql+psycopg://{PG_USER}@{PG_HOST}:{PG_PORT}/{PG_DB}"
+            f"?options=-csearch_path%3D{schema}"
+        )
+    finally:
+        with psycopg.connect(**params) as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """Settings for this test; the environment says the same, so the CLI sees them too."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("DATAVALLEY_HOME", str(home))
+    monkeypatch.setenv("DATAVALLEY_DATABASE_URL", database_url)
+    return Settings(home=home, database_url=database_url)
+
+
+@pytest.fixture
+def runtime(settings: Settings) -> Iterator[Runtime]:
+    """An initialised runtime (home folder created, schema at head)."""
+    rt = open_runtime(settings)
+    rt.initialise()
+    yield rt
+    rt.close()
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[object]:
+    """An in-process HTTP client of a freshly started app."""
+    from fastapi.testclient import TestClient
+
+    from datavalley.api.app import create_app
+
+    with TestClient(create_app(settings), raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+class Cli:
+    """Runs ``datavalley ...`` in-process and returns click's result."""
+
+    def __init__(self) -> None:
+        self.runner = CliRunner()
+
+    def __call__(self, *args: str, input: str | None = None):  # noqa: A002
+        from datavalley.cli.main import app
+
+        return self.runner.invoke(app, list(args), input=input, catch_exceptions=False, env={"COLUMNS": "200"})
+
+
+@pytest.fixture
+def cli(settings: Settings) -> Cli:
+    return Cli()

@@ -66,10 +66,7 @@ def database_url(backend: str, tmp_path: Path) -> Iterator[str]:
     with psycopg.connect(**params) as conn:
         conn.execute(f'CREATE SCHEMA "{schema}"')
     try:
-        yield (
-            f"postgresql+psycopg://{PG_USER}@{PG_HOST}:{PG_PORT}/{PG_DB}"
-            f"?options=-csearch_path%3D{schema}"
-        )
+        yield (f"postgresql+psycopg://{PG_USER}@{PG_HOST}:{PG_PORT}/{PG_DB}?options=-csearch_path%3D{schema}")
     finally:
         with psycopg.connect(**params) as conn:
             conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
@@ -110,10 +107,12 @@ class Cli:
     def __init__(self) -> None:
         self.runner = CliRunner()
 
-    def __call__(self, *args: str, input: str | None = None):  # noqa: A002
+    def __call__(self, *args: str, input: str | None = None):
         from datavalley.cli.main import app
 
-        return self.runner.invoke(app, list(args), input=input, catch_exceptions=False, env={"COLUMNS": "200"})
+        return self.runner.invoke(
+            app, list(args), input=input, catch_exceptions=False, env={"COLUMNS": "200"}
+        )
 
 
 @pytest.fixture

@@ -24,9 +24,7 @@ class ServerSettings(BaseModel):
 class Settings(BaseSettings):
     """Everything DataValley reads from its environment."""
 
-    model_config = SettingsConfigDict(
-        env_prefix="DATAVALLEY_", env_nested_delimiter="__", extra="ignore"
-    )
+    model_config = SettingsConfigDict(env_prefix="DATAVALLEY_", env_nested_delimiter="__", extra="ignore")
 
     home: Path = Field(default=Path(".datavalley"), description="folder holding the embedded store")
     database_url: str = Field(

@@ -193,10 +193,7 @@ def load_demo(session: Session) -> DemoCounts:
             service.create_organization(session, org)
             counts.organizations += 1
     existing = {
-        (o, d)
-        for o, d in session.execute(
-            select(Organization.name, Dataset.name).join(Dataset.organization)
-        )
+        (o, d) for o, d in session.execute(select(Organization.name, Dataset.name).join(Dataset.organization))
     }
     for org_name, dataset in DATASETS:
         if (org_name, dataset.name) not in existing:

@@ -84,9 +84,7 @@ class DatasetTag(Base):
     __tablename__ = "dataset_tags"
     __table_args__ = (Index("ix_dataset_tags_tag", "tag"),)
 
-    dataset_id: Mapped[int] = mapped_column(
-        ForeignKey("datasets.id", ondelete="CASCADE"), primary_key=True
-    )
+    dataset_id: Mapped[int] = mapped_column(ForeignKey("datasets.id", ondelete="CASCADE"), primary_key=True)
     tag: Mapped[str] = mapped_column(String(64), primary_key=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
 
@@ -95,7 +93,5 @@ class DatasetTheme(Base):
     __tablename__ = "dataset_themes"
     __table_args__ = (Index("ix_dataset_themes_theme", "theme"),)
 
-    dataset_id: Mapped[int] = mapped_column(
-        ForeignKey("datasets.id", ondelete="CASCADE"), primary_key=True
-    )
+    dataset_id: Mapped[int] = mapped_column(ForeignKey("datasets.id", ondelete="CASCADE"), primary_key=True)
     theme: Mapped[str] = mapped_column(String(20), primary_key=True)

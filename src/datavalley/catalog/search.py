@@ -88,8 +88,10 @@ def _facet(session: Session, column: object, ids: object, join: object | None = 
     if join is not None:
         stmt = stmt.select_from(join)
     stmt = stmt.where(ids).group_by(column).order_by(count.desc(), column).limit(FACET_LIMIT)  # type: ignore[arg-type]
-    return [FacetValue(value=str(v).lower() if isinstance(v, bool) else str(v), count=n)
-            for v, n in session.execute(stmt)]
+    return [
+        FacetValue(value=str(v).lower() if isinstance(v, bool) else str(v), count=n)
+        for v, n in session.execute(stmt)
+    ]
 
 
 def search_datasets(session: Session, query: SearchQuery) -> DatasetsPublic:
@@ -113,7 +115,9 @@ def search_datasets(session: Session, query: SearchQuery) -> DatasetsPublic:
     in_hits = Dataset.id.in_(select(ids_sub.c.id))
     facets = Facets(
         organization=_facet(
-            session, Organization.name, in_hits,
+            session,
+            Organization.name,
+            in_hits,
             join=Organization.__table__.join(Dataset, Dataset.organization_id == Organization.id),
         ),
         tags=_facet(session, DatasetTag.tag, DatasetTag.dataset_id.in_(select(ids_sub.c.id))),

@@ -64,9 +64,7 @@ def list_organizations(
     session: Session, *, limit: int = 100, offset: int = 0, kind: str | None = None
 ) -> OrganizationsPublic:
     counts = (
-        select(Dataset.organization_id, func.count().label("n"))
-        .group_by(Dataset.organization_id)
-        .subquery()
+        select(Dataset.organization_id, func.count().label("n")).group_by(Dataset.organization_id).subquery()
     )
     stmt = select(Organization, func.coalesce(counts.c.n, 0)).outerjoin(
         counts, counts.c.organization_id == Organization.id
@@ -76,10 +74,7 @@ def list_organizations(
         stmt = stmt.where(Organization.kind == kind)
         total = total.where(Organization.kind == kind)
     rows = session.execute(stmt.order_by(Organization.name).limit(limit).offset(offset)).all()
-    data = [
-        OrganizationPublic.model_validate(org).model_copy(update={"dataset_count": n})
-        for org, n in rows
-    ]
+    data = [OrganizationPublic.model_validate(org).model_copy(update={"dataset_count": n}) for org, n in rows]
     return OrganizationsPublic(data=data, count=session.scalar(total) or 0)
 
 
@@ -127,9 +122,7 @@ def parse_dataset_ref(ref: str) -> tuple[str, str]:
 
 def _dataset(session: Session, org_name: str, name: str) -> Dataset:
     org = _organization(session, org_name)
-    dataset = session.scalar(
-        select(Dataset).where(Dataset.organization_id == org.id, Dataset.name == name)
-    )
+    dataset = session.scalar(select(Dataset).where(Dataset.organization_id == org.id, Dataset.name == name))
     if dataset is None:
         raise NotFound(
             f"dataset `{org_name}/{name}` does not exist; "

@@ -31,8 +31,7 @@ def current_revision(db: Database) -> str | None:
             return MigrationContext.configure(connection).get_current_revision()
     except OperationalError as exc:
         raise StoreUnavailable(
-            f"cannot reach the metadata store at "
-            f"{db.url.render_as_string(hide_password=True)}: {exc.orig}"
+            f"cannot reach the metadata store at {db.url.render_as_string(hide_password=True)}: {exc.orig}"
         ) from None
 
 
@@ -42,8 +41,7 @@ def upgrade(db: Database, revision: str = "head") -> str | None:
         return current_revision(db)
     except OperationalError as exc:
         raise StoreUnavailable(
-            f"cannot migrate the metadata store at "
-            f"{db.url.render_as_string(hide_password=True)}: {exc.orig}"
+            f"cannot migrate the metadata store at {db.url.render_as_string(hide_password=True)}: {exc.orig}"
         ) from None
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     ForeignKey,
+    JSON,
     Index,
     Integer,
     String,
@@ -95,3 +96,40 @@ class DatasetTheme(Base):
 
     dataset_id: Mapped[int] = mapped_column(ForeignKey("datasets.id", ondelete="CASCADE"), primary_key=True)
     theme: Mapped[str] = mapped_column(String(20), primary_key=True)
+
+
+class Table(Base):
+    """A versioned table of a dataset: a Delta Lake table at ``path`` on ``site``."""
+
+    __tablename__ = "tables"
+    __table_args__ = (UniqueConstraint("dataset_id", "name", name="uq_tables_dataset_name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dataset_id: Mapped[int] = mapped_column(ForeignKey("datasets.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(63))
+    title: Mapped[str] = mapped_column(String(200), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    #: the site (data centre) holding the primary copy; replicas come with the sites service
+    site: Mapped[str] = mapped_column(String(63), default="local")
+    #: location of the Delta table relative to the site's root
+    path: Mapped[str] = mapped_column(String(500))
+    created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    modified: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    dataset: Mapped[Dataset] = relationship(lazy="joined")
+    columns: Mapped[list[TableColumn]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="TableColumn.position"
+    )
+
+
+class TableColumn(Base):
+    """What a provider says about a column: its original label, a description, sensitivity tags."""
+
+    __tablename__ = "table_columns"
+
+    table_id: Mapped[int] = mapped_column(ForeignKey("tables.id", ondelete="CASCADE"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(63), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    label: Mapped[str] = mapped_column(String(500), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)

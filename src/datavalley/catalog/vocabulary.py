@@ -69,3 +69,18 @@ def slug_problem(value: str) -> str | None:
     if not _SLUG_RE.match(value):
         return "must match [a-z][a-z0-9_]*: lower-case letters, digits and _, starting with a letter"
     return None
+
+
+#: Sensitivity tags for columns; each brings a default mask once sharing rules apply.
+COLUMN_TAGS: dict[str, str] = {
+    "id_number": "resident identity card or other personal ID number",
+    "phone": "telephone number",
+    "name": "a person's name",
+    "address": "a street address",
+    "email": "an e-mail address",
+    "birth_date": "date of birth",
+    "bank_account": "bank account or card number",
+    "plate_number": "vehicle licence plate",
+    "location": "precise geographic position of a person",
+    "free_text": "free text that may contain personal data",
+}

@@ -1,0 +1,1 @@
+"""Gather files into versioned tables: sources, encodings, readers per format, type inference, loads."""

@@ -1,0 +1,617 @@
+"""The ingest service: a file (or URL) becomes a new version of a Delta table, atomically.
+
+Pipeline, the same for every format::
+
+    source (path | URL) → unpack (gzip, zip) → reader.prepare (encoding, sheets)
+      → reader.columns (labels, inferred types) → SQL-friendly names, fixed / widened types
+      → DuckDB scan with type guards → Arrow batches → deltalake write (one commit)
+
+Types are guessed from a sample and then *checked on every row while loading*: a value that would not
+fit its guessed type, or would lose something in it (a leading zero, digits beyond a double's
+precision), aborts that attempt before anything is committed, the column is widened, and the load runs
+again. So the types hold over the whole input and nothing is lost, at the cost of a re-read only when
+the sample misled. A failed load commits nothing: the table stays at its previous version.
+"""
+
+from __future__ import annotations
+
+import csv
+import getpass
+import re
+import shutil
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, Protocol
+
+import duckdb
+import pyarrow as pa
+import pyarrow.dataset as pads
+from deltalake import CommitProperties, DeltaTable, write_deltalake
+from deltalake.exceptions import CommitFailedError, DeltaError
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from datavalley.catalog.models import Table, TableColumn
+from datavalley.catalog.service import parse_dataset_ref
+from datavalley.catalog.tables import dataset_record, locate
+from datavalley.catalog.vocabulary import slug_problem
+from datavalley.db.base import utcnow
+from datavalley.errors import Conflict, DataValleyError, InvalidInput
+from datavalley.ingest.names import column_names, table_name_for
+from datavalley.ingest.readers import READERS, Reader, ReadOptions, Reject, SourceColumn, guarded, sql_string
+from datavalley.ingest.sources import SourceFile, download, is_url, unpack
+from datavalley.ingest.types import duckdb_type_of_arrow, stored_type
+from datavalley.runtime import Runtime
+from datavalley.storage import delta
+from datavalley.storage.sites import DEFAULT_SITE, table_uri
+
+WriteMode = Literal["create", "append", "overwrite", "upsert"]
+OnError = Literal["fail", "skip"]
+BATCH_ROWS = 122_880
+MAX_ATTEMPTS = 12
+
+
+class Progress(Protocol):
+    """What the CLI's progress bar (or nothing) is told while a load runs."""
+
+    def start(self, name: str, total_bytes: int) -> None: ...
+
+    def advance(self, *, bytes_read: int, rows_written: int) -> None: ...
+
+    def finish(self) -> None: ...
+
+
+class _NoProgress:
+    def start(self, name: str, total_bytes: int) -> None:
+        pass
+
+    def advance(self, *, bytes_read: int, rows_written: int) -> None:
+        pass
+
+    def finish(self) -> None:
+        pass
+
+
+@dataclass
+class IngestRequest:
+    source: str
+    dataset: str  # ORG/NAME
+    table: str | None = None
+    mode: WriteMode = "create"
+    key: list[str] = field(default_factory=list)
+    encoding: str | None = None
+    schema: dict[str, str] = field(default_factory=dict)  # column label or name → DuckDB type
+    on_error: OnError = "fail"
+    sheet: str | None = None
+    user: str | None = None
+    source_name: str | None = None  # what to call an uploaded file in messages and history
+
+
+@dataclass
+class IngestResult:
+    table: str  # ORG/DATASET/TABLE
+    version: int
+    mode: str
+    rows_written: int
+    rows_rejected: int
+    rejects_file: str | None
+    row_count: int
+    columns: list[dict[str, str]]
+    seconds: float
+    source: str
+
+
+# --- errors ------------------------------------------------------------------------------------
+
+_WIDEN = re.compile(r"datavalley:widen:(\d+):(\w+)")
+_LINE = re.compile(r"Line:\s*(\d+)")
+_CONVERT = re.compile(r'converting column "(.+?)"')
+
+
+class _Widen(Exception):
+    def __init__(self, index: int, to: str) -> None:
+        super().__init__(f"widen column {index} to {to}")
+        self.index = index
+        self.to = to
+
+
+def _explain(exc: BaseException, source: SourceFile, columns: list[SourceColumn]) -> DataValleyError:
+    """A DuckDB error about the input, as a message naming the file, line and column."""
+    text = str(exc)
+    line = _LINE.search(text)
+    where = f"{source.name} line {line.group(1)}" if line else source.name
+    column = _CONVERT.search(text)
+    first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+    lowered = text.lower()
+    if "unterminated quote" in lowered or "unterminated" in lowered:
+        hint = "a quoted field is never closed; fix the quote"
+    elif "expected number of columns" in lowered or "too many columns" in lowered:
+        hint = "the row has a different number of fields than the header; fix the row"
+    elif "invalid unicode" in lowered or "utf" in lowered and "invalid" in lowered:
+        hint = "the file is not valid UTF-8; give its encoding with --encoding (gbk, gb18030, utf-16 ...)"
+    elif column:
+        label = column.group(1)
+        kind = next((c.type for c in columns if c.label == label), "its type")
+        hint = f"column `{label}` must be {kind.lower()} here (fixed by --schema or by the table)"
+    else:
+        hint = first
+    skip = " Use --on-error skip to load the other rows and get the bad ones in a rejects file."
+    return InvalidInput.for_field("source", f"{where}: {hint}. ({first}){skip}")
+
+
+# --- the typed scan ----------------------------------------------------------------------------
+
+_INTEGERS = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UBIGINT", "UINTEGER"}
+
+
+def _typed(column: SourceColumn, index: int, name: str) -> str:
+    """The SELECT expression for one column: converted, and checked where the type was guessed."""
+    v = f'"{column.label.replace(chr(34), chr(34) * 2)}"'
+    target = stored_type(column.type.upper())
+    if not guarded(column):
+        if target != column.type.upper():
+            return f'CAST({v} AS {target}) AS "{name}"'
+        return f'{v} AS "{name}"'
+    widen_text = sql_string(f"datavalley:widen:{index}:varchar")
+    widen_double = sql_string(f"datavalley:widen:{index}:double")
+    digits = f"(length({v}) - CAST(starts_with({v}, '-') AS INTEGER) - CAST(contains({v}, '.') AS INTEGER))"
+    if column.type.upper() in _INTEGERS:
+        lossy = f"({v} LIKE '0_%' OR {v} LIKE '-0_%' OR {v} LIKE '+%')"
+        not_whole = f"(contains({v}, '.') OR contains(lower({v}), 'e'))"
+        bad_cast = (
+            f"error(CASE WHEN TRY_CAST({v} AS DOUBLE) IS NOT NULL AND {digits} <= 15 "
+            f"AND NOT {lossy} THEN {widen_double} ELSE {widen_text} END)"
+        )
+        return (
+            f"CASE WHEN {v} IS NULL THEN NULL WHEN {lossy} THEN error({widen_text}) "
+            f"WHEN {not_whole} THEN {bad_cast} "
+            f'ELSE coalesce(TRY_CAST({v} AS {target}), {bad_cast}) END AS "{name}"'
+        )
+    lossy = (
+        f"(({v} LIKE '0_%' AND {v} NOT LIKE '0.%') OR ({v} LIKE '-0_%' AND {v} NOT LIKE '-0.%') "
+        f"OR {v} LIKE '+%' OR ({digits} > 17 AND NOT contains(lower({v}), 'e')))"
+    )
+    return (
+        f"CASE WHEN {v} IS NULL THEN NULL WHEN {lossy} THEN error({widen_text}) "
+        f'ELSE coalesce(TRY_CAST({v} AS {target}), error({widen_text})) END AS "{name}"'
+    )
+
+
+class _Stream:
+    """Arrow batches from DuckDB, counted for progress; errors kept to tell apart from deltalake's."""
+
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        sql: str,
+        *,
+        total_bytes: int,
+        progress: Progress,
+        end_check: object = None,
+    ) -> None:
+        self.con = con
+        self.reader = con.sql(sql).to_arrow_reader(BATCH_ROWS)
+        self.schema = self.reader.schema
+        self.rows = 0
+        self.error: BaseException | None = None
+        self.total_bytes = total_bytes
+        self.progress = progress
+        self.end_check = end_check
+
+    def _batches(self) -> Iterator[pa.RecordBatch]:
+        try:
+            for batch in self.reader:
+                self.rows += batch.num_rows
+                try:
+                    done = max(0.0, float(self.con.query_progress()))
+                except duckdb.Error:
+                    done = 0.0
+                self.progress.advance(
+                    bytes_read=int(self.total_bytes * min(done, 100.0) / 100), rows_written=self.rows
+                )
+                yield batch
+            if callable(self.end_check):
+                self.end_check()
+        except BaseException as exc:
+            self.error = exc
+            raise
+
+    def arrow(self) -> pa.RecordBatchReader:
+        return pa.RecordBatchReader.from_batches(self.schema, self._batches())
+
+
+# --- the service -------------------------------------------------------------------------------
+
+
+def ingest(rt: Runtime, request: IngestRequest, *, progress: Progress | None = None) -> list[IngestResult]:
+    """Load ``request.source`` into one table (or one per sheet / zip member). Atomic per table."""
+    progress = progress or _NoProgress()
+    org, dataset = parse_dataset_ref(request.dataset)
+    if request.table is not None and (problem := slug_problem(request.table)):
+        raise InvalidInput.for_field("table", f"`{request.table}` {problem}")
+    if request.mode == "upsert" and not request.key:
+        raise InvalidInput.for_field("key", "--mode upsert needs --key COLUMN[,COLUMN...]")
+    with rt.session() as session:
+        dataset_record(session, org, dataset)  # 404 before any work
+    workdir = rt.settings.home / "tmp" / f"ingest-{uuid.uuid4().hex[:12]}"
+    workdir.mkdir(parents=True, exist_ok=True)
+    try:
+        if is_url(request.source):
+            path = download(request.source, workdir)
+            name = request.source_name or path.name
+        else:
+            path = Path(request.source).expanduser()
+            name = request.source_name or path.name
+        files: list[SourceFile] = []
+        options = ReadOptions(
+            encoding=request.encoding, sheet=request.sheet, skip_errors=request.on_error == "skip"
+        )
+        for unpacked in unpack(path, name, workdir):
+            reader = READERS.get(unpacked.format)
+            if reader is None:
+                raise InvalidInput.for_field(
+                    "source", f"{unpacked.name}: format `{unpacked.format}` cannot be read yet"
+                )
+            files.extend(reader.prepare(unpacked, options, workdir))
+        if request.table and len(files) > 1:
+            raise InvalidInput.for_field(
+                "table",
+                f"{name} holds {len(files)} tables ({', '.join(f.stem for f in files)}); "
+                "leave out --table to load each as its own table, or pick one sheet with --sheet",
+            )
+        return [
+            _load_one(
+                rt, request, org, dataset, f, request.table or table_name_for(f.stem), workdir, progress
+            )
+            for f in files
+        ]
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _connect(rt: Runtime) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(config={"threads": 2, "memory_limit": "1GB"})
+    tmp = rt.settings.home / "tmp" / "duckdb"
+    tmp.mkdir(parents=True, exist_ok=True)
+    con.execute(f"SET temp_directory = {sql_string(str(tmp))}")
+    return con
+
+
+def _load_one(
+    rt: Runtime,
+    request: IngestRequest,
+    org: str,
+    dataset: str,
+    source: SourceFile,
+    table_name: str,
+    workdir: Path,
+    progress: Progress,
+) -> IngestResult:
+    started = time.perf_counter()
+    reader = READERS[source.format]
+    ref = f"{org}/{dataset}/{table_name}"
+    with rt.session() as session:
+        ds = dataset_record(session, org, dataset)
+        existing = session.scalars(
+            select(Table).where(Table.dataset_id == ds.id, Table.name == table_name)
+        ).first()
+        where = locate(rt.settings, existing) if existing else None
+    mode: str = request.mode
+    if existing and mode == "create":
+        raise Conflict(
+            f"table `{ref}` already exists; load with --mode append, overwrite or upsert, "
+            "or choose another --table"
+        )
+    if not existing:
+        mode = "create"
+
+    target_types: dict[str, str] = {}
+    if existing and mode in ("append", "upsert") and where:
+        current = delta.open_delta(where.uri, name=f"table `{ref}`")
+        target_types = {f.name: duckdb_type_of_arrow(f.type) for f in pa.schema(current.schema())}
+
+    options = ReadOptions(
+        encoding=request.encoding,
+        sheet=request.sheet,
+        types=dict(request.schema),
+        skip_errors=request.on_error == "skip",
+    )
+    new_path = None if existing else _new_path(ref)
+    uri = where.uri if where else table_uri(rt.settings, DEFAULT_SITE, new_path or "")
+    widened: dict[str, str] = {}
+    progress.start(source.name, source.path.stat().st_size)
+    try:
+        for _attempt in range(MAX_ATTEMPTS):
+            con = _connect(rt)
+            try:
+                found = reader.columns(con, source, options)
+                if not found:
+                    raise InvalidInput.for_field("source", f"{source.name} has no columns")
+                names = column_names([c.label for c in found])
+                columns = _settle_types(found, names, options.types, target_types, widened)
+                _check_shape(ref, names, target_types, request.key, mode)
+                projection = ", ".join(
+                    _typed(c, i, n) for i, (c, n) in enumerate(zip(columns, names, strict=True))
+                )
+                sql = f"SELECT {projection} FROM {reader.scan(source, options, columns)}"
+                try:
+                    version, rows, rejects = _write(
+                        con, sql, reader, source, request, mode, ref, uri, columns, progress, workdir
+                    )
+                except _Widen as w:
+                    widened[columns[w.index].label] = "DOUBLE" if w.to == "double" else "VARCHAR"
+                    continue
+                break
+            finally:
+                con.close()
+        else:
+            raise InvalidInput.for_field(
+                "source", f"{source.name}: column types did not settle after {MAX_ATTEMPTS} reads"
+            )
+    finally:
+        progress.finish()
+
+    rejects_file = _save_rejects(rt, ref, version, rejects) if rejects else None
+    try:
+        with rt.session() as session:
+            _record(session, org, dataset, table_name, new_path, columns, names, replace=mode == "overwrite")
+    except IntegrityError:
+        if new_path:
+            shutil.rmtree(uri, ignore_errors=True)
+        raise Conflict(
+            f"table `{ref}` was created by another load at the same time; load again to append"
+        ) from None
+    except BaseException:
+        if new_path:
+            shutil.rmtree(uri, ignore_errors=True)
+        raise
+    dt = delta.open_delta(uri, name=f"table `{ref}`")
+    return IngestResult(
+        table=ref,
+        version=version,
+        mode=mode,
+        rows_written=rows,
+        rows_rejected=len(rejects),
+        rejects_file=str(rejects_file) if rejects_file else None,
+        row_count=delta.row_count(dt),
+        columns=[
+            {"name": n, "label": c.label, "type": stored_type(c.type)}
+            for c, n in zip(columns, names, strict=True)
+        ],
+        seconds=round(time.perf_counter() - started, 3),
+        source=source.name,
+    )
+
+
+def _settle_types(
+    found: list[SourceColumn],
+    names: list[str],
+    fixed: dict[str, str],
+    target: dict[str, str],
+    widened: dict[str, str],
+) -> list[SourceColumn]:
+    unknown = set(fixed) - {c.label for c in found} - set(names)
+    if unknown:
+        raise InvalidInput.for_field(
+            "schema",
+            f"the schema names column `{sorted(unknown)[0]}`, which the file does not have; "
+            f"its columns: {', '.join(c.label for c in found)}",
+        )
+    out = []
+    for column, name in zip(found, names, strict=True):
+        kind = fixed.get(column.label) or fixed.get(name) or target.get(name)
+        if kind:
+            out.append(SourceColumn(column.label, kind, fixed=True))
+        else:
+            out.append(SourceColumn(column.label, widened.get(column.label, column.type)))
+    return out
+
+
+def _check_shape(ref: str, names: list[str], target: dict[str, str], key: list[str], mode: str) -> None:
+    if target:
+        missing = [n for n in target if n not in names]
+        extra = [n for n in names if n not in target]
+        if missing or extra:
+            parts = []
+            if missing:
+                parts.append(f"lacks column(s) {', '.join(f'`{m}`' for m in missing)}")
+            if extra:
+                parts.append(f"has column(s) {', '.join(f'`{e}`' for e in extra)} the table does not")
+            raise InvalidInput.for_field(
+                "source",
+                f"the file {' and '.join(parts)} of table `{ref}`; "
+                "use --mode overwrite to replace the table with a new set of columns",
+            )
+    if mode == "upsert" or key:
+        for k in key:
+            if k not in names:
+                raise InvalidInput.for_field(
+                    "key", f"key column `{k}` is not in the file; its columns: {', '.join(names)}"
+                )
+            if target and k not in target:
+                raise InvalidInput.for_field("key", f"key column `{k}` is not in table `{ref}`")
+
+
+def _write(
+    con: duckdb.DuckDBPyConnection,
+    sql: str,
+    reader: Reader,
+    source: SourceFile,
+    request: IngestRequest,
+    mode: str,
+    ref: str,
+    uri: str,
+    columns: list[SourceColumn],
+    progress: Progress,
+    workdir: Path,
+) -> tuple[int, int, list[Reject]]:
+    """One attempt: stream the typed scan into the table as one commit; (version, rows, rejects)."""
+    rejects: list[Reject] = []
+
+    def end_check() -> None:
+        rejects.extend(reader.rejects(con))
+        for r in rejects:
+            if r.column and r.error.startswith("CAST"):
+                index = next((i for i, c in enumerate(columns) if c.label == r.column), None)
+                if index is not None and not columns[index].fixed:
+                    raise _Widen(index, "varchar")
+
+    user = request.user or _os_user()
+    commit = CommitProperties(
+        custom_metadata={delta.COMMIT_USER: user, delta.COMMIT_MODE: mode, delta.COMMIT_SOURCE: source.name}
+    )
+    try:
+        stream = _Stream(
+            con, sql, total_bytes=source.path.stat().st_size, progress=progress, end_check=end_check
+        )
+    except duckdb.Error as exc:
+        raise _translate(exc, source, columns) from None
+    try:
+        if mode == "upsert":
+            rows = _merge(stream, uri, request.key, commit, workdir, ref)
+        else:
+            write_deltalake(
+                uri,
+                stream.arrow(),
+                mode={"create": "error", "append": "append", "overwrite": "overwrite"}[mode],  # type: ignore[arg-type]
+                schema_mode="overwrite" if mode == "overwrite" else None,
+                commit_properties=commit,
+            )
+            rows = stream.rows
+    except BaseException as exc:
+        cause = stream.error or exc
+        if mode == "create":
+            shutil.rmtree(uri, ignore_errors=True)
+        if isinstance(cause, _Widen):
+            raise cause from None
+        if isinstance(cause, duckdb.Error) or (
+            stream.error is not None and not isinstance(cause, DataValleyError)
+        ):
+            raise _translate(cause, source, columns) from None
+        if isinstance(cause, DataValleyError):
+            raise cause from None
+        if isinstance(cause, CommitFailedError):
+            raise Conflict(f"table `{ref}` was changed by another load at the same time; try again") from None
+        if isinstance(cause, DeltaError | pa.ArrowException):
+            raise InvalidInput.for_field(
+                "source", f"{source.name} cannot be stored in table `{ref}`: {cause}"
+            ) from None
+        raise
+    return DeltaTable(uri).version(), rows, rejects
+
+
+def _translate(exc: BaseException, source: SourceFile, columns: list[SourceColumn]) -> BaseException:
+    if m := _WIDEN.search(str(exc)):
+        return _Widen(int(m.group(1)), m.group(2))
+    return _explain(exc, source, columns)
+
+
+def _merge(
+    stream: _Stream, uri: str, key: list[str], commit: CommitProperties, workdir: Path, ref: str
+) -> int:
+    """Upsert: stage the input as Parquet, refuse duplicate keys, merge on the key in one commit."""
+    staged = workdir / f"upsert-{uuid.uuid4().hex[:8]}.parquet"
+    import pyarrow.parquet as pq
+
+    with pq.ParquetWriter(staged, stream.schema) as writer:
+        for batch in stream.arrow():
+            writer.write_batch(batch)
+    check = duckdb.connect()
+    try:
+        keys = ", ".join(f'"{k}"' for k in key)
+        dupes = check.execute(
+            f"SELECT {keys}, count(*) FROM read_parquet({sql_string(str(staged))}) GROUP BY ALL HAVING count(*) > 1 LIMIT 1"
+        ).fetchall()
+    finally:
+        check.close()
+    if dupes:
+        shown = ", ".join(f"{k}={v!r}" for k, v in zip(key, dupes[0][:-1], strict=True))
+        raise InvalidInput.for_field(
+            "key",
+            f"the file has {dupes[0][-1]} rows with the same key ({shown}); an upsert key must be unique",
+        )
+    staged_data = pads.dataset(staged, format="parquet")
+    source = pa.RecordBatchReader.from_batches(staged_data.schema, staged_data.to_batches())
+    predicate = " AND ".join(f't."{k}" = s."{k}"' for k in key)
+    metrics = (
+        DeltaTable(uri)
+        .merge(source, predicate=predicate, source_alias="s", target_alias="t", commit_properties=commit)
+        .when_matched_update_all()
+        .when_not_matched_insert_all()
+        .execute()
+    )
+    return int(metrics.get("num_target_rows_inserted", 0)) + int(metrics.get("num_target_rows_updated", 0))
+
+
+def _new_path(ref: str) -> str:
+    return f"{ref}-{uuid.uuid4().hex[:8]}"
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def _save_rejects(rt: Runtime, ref: str, version: int, rejects: list[Reject]) -> Path:
+    folder = rt.settings.home / "rejects" / ref
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"v{version}.csv"
+    with path.open("w", encoding="utf-8", newline="") as f:
+        out = csv.writer(f)
+        out.writerow(["line", "column", "error", "original_line"])
+        for r in rejects:
+            out.writerow([r.line, r.column or "", r.error, r.original or ""])
+    return path
+
+
+def _record(
+    session: Session,
+    org: str,
+    dataset: str,
+    name: str,
+    new_path: str | None,
+    columns: list[SourceColumn],
+    names: list[str],
+    *,
+    replace: bool,
+) -> None:
+    """Register a new table, or bring an existing one's column notes in line with its new version."""
+    ds = dataset_record(session, org, dataset)
+    now = utcnow()
+    if new_path is not None:
+        table = Table(
+            dataset_id=ds.id,
+            name=name,
+            title="",
+            description="",
+            site=DEFAULT_SITE,
+            path=new_path,
+            created=now,
+            modified=now,
+        )
+        table.columns = [
+            TableColumn(name=n, position=i, label=c.label, description="", tags=[])
+            for i, (c, n) in enumerate(zip(columns, names, strict=True))
+        ]
+        session.add(table)
+        session.flush()
+        return
+    table = session.scalars(select(Table).where(Table.dataset_id == ds.id, Table.name == name)).one()
+    table.modified = now
+    notes = {c.name: c for c in table.columns}
+    for i, (c, n) in enumerate(zip(columns, names, strict=True)):
+        if n in notes:
+            notes[n].position = i
+            if replace:
+                notes[n].label = c.label
+        else:
+            table.columns.append(TableColumn(name=n, position=i, label=c.label, description="", tags=[]))
+    if replace:
+        table.columns = [c for c in table.columns if c.name in set(names)]
+    session.flush()

@@ -1,0 +1,138 @@
+"""Column types: the names users write in ``--schema``, DuckDB's types, and Delta-compatible forms."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pyarrow as pa
+
+from datavalley.errors import InvalidInput
+
+#: what users may write in a schema file → DuckDB type
+USER_TYPES = {
+    "string": "VARCHAR",
+    "text": "VARCHAR",
+    "varchar": "VARCHAR",
+    "int": "BIGINT",
+    "int64": "BIGINT",
+    "bigint": "BIGINT",
+    "long": "BIGINT",
+    "integer": "INTEGER",
+    "int32": "INTEGER",
+    "int16": "SMALLINT",
+    "smallint": "SMALLINT",
+    "float": "DOUBLE",
+    "double": "DOUBLE",
+    "float64": "DOUBLE",
+    "float32": "FLOAT",
+    "real": "FLOAT",
+    "bool": "BOOLEAN",
+    "boolean": "BOOLEAN",
+    "date": "DATE",
+    "timestamp": "TIMESTAMP",
+    "datetime": "TIMESTAMP",
+    "timestamptz": "TIMESTAMPTZ",
+}
+_DECIMAL = re.compile(r"^decimal\(\s*(\d+)\s*,\s*(\d+)\s*\)$")
+
+#: DuckDB types Delta Lake cannot hold as they are → what they are stored as
+STORED_AS = {
+    "HUGEINT": "DECIMAL(38,0)",
+    "UHUGEINT": "DECIMAL(38,0)",
+    "UBIGINT": "DECIMAL(20,0)",
+    "UINTEGER": "BIGINT",
+    "USMALLINT": "INTEGER",
+    "UTINYINT": "SMALLINT",
+    "TIME": "VARCHAR",
+    "TIME WITH TIME ZONE": "VARCHAR",
+    "INTERVAL": "VARCHAR",
+    "UUID": "VARCHAR",
+    "JSON": "VARCHAR",
+    "BIT": "VARCHAR",
+    "TIMESTAMP_NS": "TIMESTAMP",
+    "TIMESTAMP_MS": "TIMESTAMP",
+    "TIMESTAMP_S": "TIMESTAMP",
+    "NULL": "VARCHAR",
+}
+
+
+def duckdb_type(user_type: str, *, column: str) -> str:
+    """A type from a schema file as DuckDB's type name."""
+    key = user_type.strip().lower()
+    if key in USER_TYPES:
+        return USER_TYPES[key]
+    if m := _DECIMAL.match(key):
+        precision, scale = int(m.group(1)), int(m.group(2))
+        if not 1 <= precision <= 38 or scale > precision:
+            raise InvalidInput.for_field(
+                "schema", f"column `{column}`: decimal({precision},{scale}) is out of range"
+            )
+        return f"DECIMAL({precision},{scale})"
+    raise InvalidInput.for_field(
+        "schema",
+        f"column `{column}`: unknown type `{user_type}`; use one of {', '.join(sorted(set(USER_TYPES)))} "
+        "or decimal(p,s)",
+    )
+
+
+def read_schema_file(path: Path) -> dict[str, str]:
+    """``--schema FILE``: a JSON object ``{"column": "type"}``, or lines ``column: type``."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise InvalidInput.for_field("schema", f"cannot read {path}: {exc.strerror}") from None
+    mapping: dict[str, str]
+    if text.lstrip().startswith("{"):
+        try:
+            loaded = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InvalidInput.for_field("schema", f"{path.name} line {exc.lineno}: {exc.msg}") from None
+        loaded = loaded.get("columns", loaded) if isinstance(loaded, dict) else loaded
+        if not isinstance(loaded, dict) or not all(isinstance(v, str) for v in loaded.values()):
+            raise InvalidInput.for_field(
+                "schema", f'{path.name} must map column names to types: {{"code": "string"}}'
+            )
+        mapping = loaded
+    else:
+        mapping = {}
+        for number, line in enumerate(text.splitlines(), start=1):
+            line = line.split("#", 1)[0].strip()
+            if not line:
+                continue
+            name, sep, kind = line.rpartition(":")
+            if not sep or not name.strip():
+                raise InvalidInput.for_field("schema", f"{path.name} line {number}: write `column: type`")
+            mapping[name.strip()] = kind.strip()
+    return {name: duckdb_type(kind, column=name) for name, kind in mapping.items()}
+
+
+def stored_type(duck_type: str) -> str:
+    """The DuckDB type a column is converted to before it goes into Delta."""
+    return STORED_AS.get(duck_type.upper(), duck_type)
+
+
+def duckdb_type_of_arrow(t: pa.DataType) -> str:
+    """The DuckDB type that reads back as this Arrow type (to append to an existing table)."""
+    if pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t):
+        return "VARCHAR"
+    simple = {
+        pa.int8(): "TINYINT",
+        pa.int16(): "SMALLINT",
+        pa.int32(): "INTEGER",
+        pa.int64(): "BIGINT",
+        pa.float32(): "FLOAT",
+        pa.float64(): "DOUBLE",
+        pa.bool_(): "BOOLEAN",
+        pa.date32(): "DATE",
+        pa.binary(): "BLOB",
+        pa.large_binary(): "BLOB",
+    }
+    if t in simple:
+        return simple[t]
+    if pa.types.is_timestamp(t):
+        return "TIMESTAMPTZ" if t.tz else "TIMESTAMP"
+    if pa.types.is_decimal(t):
+        return f"DECIMAL({t.precision},{t.scale})"
+    return "VARCHAR"

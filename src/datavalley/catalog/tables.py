@@ -5,8 +5,10 @@ The data itself and its history live in the Delta table; this service joins them
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 import pyarrow as pa
 from pydantic import BaseModel, Field
@@ -231,7 +233,7 @@ def rollback_table(
             commit_properties=CommitProperties(
                 custom_metadata={
                     delta.COMMIT_MODE: "rollback",
-                    delta.COMMIT_USER: user or "",
+                    delta.COMMIT_USER: user or delta.default_user(),
                     delta.COMMIT_SOURCE: f"version {to_version}",
                 }
             ),
@@ -293,3 +295,18 @@ def delete_table(session: Session, settings: Settings, org: str, dataset: str, n
     session.delete(table)
     session.flush()
     return where
+
+
+def dataset_table_locations(
+    session: Session, settings: Settings, org: str, dataset: str
+) -> list[TableLocation]:
+    """Where every table of a dataset lives (to remove their files after the dataset is deleted)."""
+    ds = dataset_record(session, org, dataset)
+    return [locate(settings, t) for t in session.scalars(select(Table).where(Table.dataset_id == ds.id))]
+
+
+def remove_table_files(location: TableLocation) -> None:
+    """Delete a table's files from its site (after its catalog entry is gone)."""
+    path = Path(location.uri)
+    if path.exists():
+        shutil.rmtree(path, ignore_errors=True)

@@ -9,7 +9,7 @@ import typer
 
 from datavalley import __version__
 from datavalley.catalog.search import SORT_KEYS, SearchQuery, search_datasets
-from datavalley.cli import datasets, orgs, state
+from datavalley.cli import datasets, orgs, state, tables
 from datavalley.cli.output import console, exits_cleanly, print_json, print_table
 
 app = typer.Typer(
@@ -21,6 +21,8 @@ app = typer.Typer(
 )
 app.add_typer(orgs.app, name="org")
 app.add_typer(datasets.app, name="dataset")
+app.add_typer(tables.app, name="table")
+app.command("ingest")(exits_cleanly(tables.ingest_command))
 
 
 def _version(value: bool) -> None:

@@ -16,7 +16,6 @@ the sample misled. A failed load commits nothing: the table stays at its previou
 from __future__ import annotations
 
 import csv
-import getpass
 import re
 import shutil
 import time
@@ -139,7 +138,8 @@ def _explain(exc: BaseException, source: SourceFile, columns: list[SourceColumn]
         hint = f"column `{label}` must be {kind.lower()} here (fixed by --schema or by the table)"
     else:
         hint = first
-    skip = " Use --on-error skip to load the other rows and get the bad ones in a rejects file."
+    structural = "number of fields" in hint or "quote" in hint or "must be" in hint
+    skip = " Use --on-error skip to load the other rows and get the bad ones in a rejects file." if structural else ""
     return InvalidInput.for_field("source", f"{where}: {hint}. ({first}){skip}")
 
 
@@ -460,7 +460,7 @@ def _write(
                 if index is not None and not columns[index].fixed:
                     raise _Widen(index, "varchar")
 
-    user = request.user or _os_user()
+    user = request.user or delta.default_user()
     commit = CommitProperties(
         custom_metadata={delta.COMMIT_USER: user, delta.COMMIT_MODE: mode, delta.COMMIT_SOURCE: source.name}
     )
@@ -549,13 +549,6 @@ def _merge(
 
 def _new_path(ref: str) -> str:
     return f"{ref}-{uuid.uuid4().hex[:8]}"
-
-
-def _os_user() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"
 
 
 def _save_rejects(rt: Runtime, ref: str, version: int, rejects: list[Reject]) -> Path:

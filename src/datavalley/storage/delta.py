@@ -6,6 +6,7 @@ Engine errors are translated here; callers never see a ``deltalake`` exception.
 
 from __future__ import annotations
 
+import getpass
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -81,7 +82,9 @@ def history(table: DeltaTable) -> list[TableVersion]:
         metrics = entry.get("operationMetrics") or {}
         rows = _int(entry.get(COMMIT_ROWS))
         if rows is None:
-            rows = _int(metrics.get("num_added_rows")) or _int(metrics.get("num_target_rows_inserted"))
+            rows = _int(metrics.get("num_source_rows")) if entry.get("operation") == "MERGE" else None
+        if rows is None:
+            rows = _int(metrics.get("num_added_rows"))
         out.append(
             TableVersion(
                 version=int(entry["version"]),
@@ -112,6 +115,14 @@ def _mode(entry: dict[str, Any]) -> str | None:
     if entry.get("operation") == "RESTORE":
         return "rollback"
     return None
+
+
+def default_user() -> str:
+    """Who is loading, when no signed-in user is known: the operating-system account."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
 
 
 def delta_error(exc: Exception, what: str) -> DataValleyError:

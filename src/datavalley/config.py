@@ -32,6 +32,10 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL of the metadata store; default: SQLite file in the home folder",
     )
     server: ServerSettings = Field(default_factory=ServerSettings)
+    ingest_allow_private_urls: bool = Field(
+        default=False,
+        description="let ingest-from-URL fetch loopback and private-network addresses (off: SSRF guard)",
+    )
 
     @field_validator("home", mode="after")
     @classmethod

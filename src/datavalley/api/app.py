@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse
 
 from datavalley import __version__
 from datavalley.api.errors import install_error_handlers
-from datavalley.api.routes import datasets, meta, organizations
+from datavalley.api.routes import datasets, ingest, meta, organizations, table_changes
 from datavalley.config import Settings
 from datavalley.runtime import Runtime, open_runtime
 
@@ -41,6 +41,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     api.include_router(meta.router)
     api.include_router(organizations.router)
     api.include_router(datasets.router)
+    api.include_router(ingest.router)
+    api.include_router(table_changes.router)
     app.include_router(api)
 
     @app.get("/", include_in_schema=False)

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from datavalley.catalog import service
+from datavalley.catalog.tables import dataset_table_locations, remove_table_files
 from datavalley.catalog.schemas import DatasetCreate, DatasetPublic, DatasetUpdate
 from datavalley.catalog.search import SearchQuery, search_datasets
 from datavalley.catalog.vocabulary import DatasetState, SharingClass, UpdateFrequency
@@ -224,5 +225,8 @@ def delete(
     if not yes and not typer.confirm(f"delete dataset {ref}?", default=False):
         raise typer.Exit(code=1)
     with rt.session() as session:
+        locations = dataset_table_locations(session, rt.settings, org, name)
         service.delete_dataset(session, org, name)
+    for location in locations:
+        remove_table_files(location)
     console.print(f"deleted dataset [bold]{ref}[/]")

@@ -140,7 +140,8 @@ def _explain(exc: BaseException, source: SourceFile, columns: list[SourceColumn]
         hint = first
     structural = "number of fields" in hint or "quote" in hint or "must be" in hint
     skip = " Use --on-error skip to load the other rows and get the bad ones in a rejects file." if structural else ""
-    return InvalidInput.for_field("source", f"{where}: {hint}. ({first}){skip}")
+    hint = re.sub(r"^[A-Za-z ]+Error: ", "", hint)
+    return InvalidInput.for_field("source", f"{where}: {hint}.{skip}")
 
 
 # --- the typed scan ----------------------------------------------------------------------------

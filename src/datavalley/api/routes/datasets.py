@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Response
 
 from datavalley.api.deps import RuntimeDep
 from datavalley.catalog import service
+from datavalley.catalog.tables import dataset_table_locations, remove_table_files
 from datavalley.catalog.schemas import DatasetCreate, DatasetPublic, DatasetsPublic, DatasetUpdate, Slug
 from datavalley.catalog.search import SearchQuery, SortKey, search_datasets
 from datavalley.catalog.vocabulary import DatasetState, SharingClass
@@ -72,5 +73,8 @@ def update_dataset(rt: RuntimeDep, org: str, name: str, body: DatasetUpdate) -> 
 @router.delete("/datasets/{org}/{name}", status_code=204, summary="Delete a dataset")
 def delete_dataset(rt: RuntimeDep, org: str, name: str) -> Response:
     with rt.session() as session:
+        locations = dataset_table_locations(session, rt.settings, org, name)
         service.delete_dataset(session, org, name)
+    for location in locations:
+        remove_table_files(location)
     return Response(status_code=204)

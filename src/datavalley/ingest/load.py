@@ -508,6 +508,10 @@ def _write(
 def _translate(exc: BaseException, source: SourceFile, columns: list[SourceColumn]) -> BaseException:
     if m := _WIDEN.search(str(exc)):
         return _Widen(int(m.group(1)), m.group(2))
+    if m := _CONVERT.search(str(exc)):  # a guessed date, time or boolean type met a value it cannot hold
+        index = next((i for i, c in enumerate(columns) if c.label == m.group(1)), None)
+        if index is not None and not columns[index].fixed and columns[index].type.upper() != "VARCHAR":
+            return _Widen(index, "varchar")
     return _explain(exc, source, columns)
 
 

@@ -108,9 +108,21 @@ def read_schema_file(path: Path) -> dict[str, str]:
     return {name: duckdb_type(kind, column=name) for name, kind in mapping.items()}
 
 
+#: DuckDB types Delta Lake holds as they are (nested types are kept too)
+DELTA_NATIVE = {
+    "BOOLEAN", "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "FLOAT", "DOUBLE", "VARCHAR", "DATE",
+    "TIMESTAMP", "TIMESTAMPTZ", "TIMESTAMP WITH TIME ZONE", "BLOB",
+}
+
+
 def stored_type(duck_type: str) -> str:
-    """The DuckDB type a column is converted to before it goes into Delta."""
-    return STORED_AS.get(duck_type.upper(), duck_type)
+    """The DuckDB type a column is converted to before it goes into Delta; anything exotic becomes text."""
+    upper = duck_type.upper()
+    if upper in STORED_AS:
+        return STORED_AS[upper]
+    if upper in DELTA_NATIVE or upper.startswith(("DECIMAL", "STRUCT", "MAP")) or upper.endswith("[]"):
+        return duck_type
+    return "VARCHAR"
 
 
 def duckdb_type_of_arrow(t: pa.DataType) -> str:

@@ -145,3 +145,7 @@ def search(
     ]
     if rows:
         print_table("facets", ["facet", "values (count)"], rows)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,70 @@
+"""A load that dies half-way leaves the table exactly at its previous version."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from datavalley.catalog.tables import describe_table, locate_table
+
+ROWS = 1_500_000
+
+
+def _big_csv(path: Path) -> Path:
+    with path.open("w") as f:
+        f.write("id,code,amount,note\n")
+        for start in range(0, ROWS, 100_000):
+            f.write("".join(f"{i},{i % 9973:05d},{i * 0.5},row number {i}\n" for i in range(start, start + 100_000)))
+    return path
+
+
+def _ingest(settings, *args: str) -> subprocess.Popen:
+    env = {**os.environ, "DATAVALLEY_HOME": str(settings.home), "DATAVALLEY_DATABASE_URL": settings.database_url}
+    return subprocess.Popen(
+        [sys.executable, "-m", "datavalley.cli.main", "ingest", *args, "--quiet"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+
+
+@pytest.mark.slow
+def test_killed_ingest_leaves_the_previous_version(loader, settings, tmp_path):
+    loader.load(loader.write("base.csv", "id,code,amount,note\n1,00001,0.5,first\n"), table="big")
+    big = _big_csv(tmp_path / "big.csv")
+
+    # how long does a full append take here? kill the next one half-way through
+    started = time.perf_counter()
+    timing = _ingest(settings, str(big), "--dataset", "stats/people", "--table", "timing")
+    assert timing.wait(timeout=300) == 0, timing.stderr.read().decode() if timing.stderr else ""
+    duration = time.perf_counter() - started
+
+    victim = _ingest(settings, str(big), "--dataset", "stats/people", "--table", "big", "--mode", "append")
+    time.sleep(duration * 0.6)
+    victim.send_signal(signal.SIGKILL)
+    victim.wait(timeout=30)
+    assert victim.returncode == -signal.SIGKILL, "the load finished before it could be killed"
+
+    with loader.rt.session() as s:
+        detail = describe_table(s, loader.rt.settings, "stats", "people", "big")
+        uri = locate_table(s, loader.rt.settings, "stats", "people", "big").uri
+    assert (detail.version, detail.row_count) == (0, 1)
+    assert loader.column("big", "note") == ["first"]
+    assert sorted(p.name for p in (Path(uri) / "_delta_log").glob("*.json")) == ["00000000000000000000.json"]
+
+    # and the table still takes the next load
+    loader.load(loader.write("more.csv", "id,code,amount,note\n2,00002,1.0,second\n"), table="big", mode="append")
+    assert loader.detail("big").row_count == 2
+
+
+def test_a_failed_load_commits_nothing(loader):
+    loader.load(loader.write("t.csv", "id,amount\n1,10\n"))
+    rows = "".join(f"{i},{i}\n" for i in range(2, 50_000)) + "50000,not a number\n"
+    with pytest.raises(Exception, match="amount"):
+        loader.load(loader.write("t2.csv", "id,amount\n" + rows), table="t", mode="append")
+    detail = loader.detail("t")
+    assert (detail.version, detail.row_count) == (0, 1)

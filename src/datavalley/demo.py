@@ -8,12 +8,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+import random
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from datavalley.catalog import service
 from datavalley.catalog.models import Dataset, Organization
 from datavalley.catalog.schemas import DatasetCreate, OrganizationCreate
+from datavalley.runtime import Runtime
 
 ORGANIZATIONS = [
     OrganizationCreate(
@@ -182,6 +185,7 @@ DATASETS: list[tuple[str, DatasetCreate]] = [
 class DemoCounts:
     organizations: int = 0
     datasets: int = 0
+    tables: int = 0
 
 
 def load_demo(session: Session) -> DemoCounts:
@@ -200,3 +204,31 @@ def load_demo(session: Session) -> DemoCounts:
             service.create_dataset(session, org_name, dataset)
             counts.datasets += 1
     return counts
+
+
+def load_demo_tables(rt: Runtime) -> int:
+    """Load the synthetic tables that are missing; returns how many were created."""
+    from datavalley.catalog.models import Table
+    from datavalley.catalog.tables import ColumnUpdate, dataset_record, update_column
+    from datavalley.demo_tables import DEMO_TABLES, write_csv
+    from datavalley.ingest.load import IngestRequest, ingest
+
+    workdir = rt.settings.home / "tmp" / "demo"
+    workdir.mkdir(parents=True, exist_ok=True)
+    created = 0
+    for seed, (org, dataset, table, generate, tags) in enumerate(DEMO_TABLES):
+        with rt.session() as session:
+            ds = dataset_record(session, org, dataset)
+            exists = session.scalar(select(Table.id).where(Table.dataset_id == ds.id, Table.name == table))
+        if exists is not None:
+            continue
+        path = write_csv(workdir / f"{table}.csv", generate(random.Random(seed)))
+        ingest(rt, IngestRequest(source=str(path), dataset=f"{org}/{dataset}", table=table, user="demo"))
+        with rt.session() as session:
+            for column, column_tags in tags.items():
+                update_column(
+                    session, rt.settings, org, dataset, table, column, ColumnUpdate(tags=column_tags)
+                )
+        path.unlink()
+        created += 1
+    return created

@@ -86,12 +86,16 @@ def serve(
 @exits_cleanly
 def demo() -> None:
     """Load the synthetic sample organizations and datasets (safe to repeat)."""
-    from datavalley.demo import load_demo
+    from datavalley.demo import load_demo, load_demo_tables
 
     rt = state.runtime()
     with rt.session() as session:
         created = load_demo(session)
-    console.print(f"demo data loaded: {created.organizations} organization(s), {created.datasets} dataset(s) new")
+    tables = load_demo_tables(rt)
+    console.print(
+        f"demo data loaded: {created.organizations} organization(s), {created.datasets} dataset(s), "
+        f"{tables} table(s) new (all synthetic)"
+    )
 
 
 @app.command()

@@ -100,7 +100,8 @@ def print_table(title: str | None, columns: Sequence[str], rows: Iterable[Sequen
 
 def print_record(title: str, fields: Iterable[tuple[str, Any]]) -> None:
     """A key / value table for one thing."""
-    table = Table(title=title, title_justify="left", show_header=False, box=None, padding=(0, 2))
+    console.print(Text(title, style="bold"))
+    table = Table(show_header=False, box=None, padding=(0, 2))
     table.add_column(style="bold cyan", no_wrap=True)
     table.add_column(overflow="fold")
     for key, value in fields:

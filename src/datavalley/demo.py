@@ -5,10 +5,9 @@ Everything here is invented; names of real places and bodies are avoided on purp
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 from datetime import date
-
-import random
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session

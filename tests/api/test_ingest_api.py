@@ -15,7 +15,9 @@ from datavalley.api.app import create_app
 @pytest.fixture
 def ds(client):
     assert client.post("/api/v1/organizations", json={"name": "stats"}).status_code == 201
-    assert client.post("/api/v1/datasets", json={"organization": "stats", "name": "people"}).status_code == 201
+    assert (
+        client.post("/api/v1/datasets", json={"organization": "stats", "name": "people"}).status_code == 201
+    )
     return client
 
 
@@ -33,7 +35,8 @@ def test_raw_upload_with_options(ds):
     r = ds.post("/api/v1/datasets/stats/people/ingest?filename=t.csv&table=t", content=b"id,v\n1,a\n")
     assert r.status_code == 201
     r = ds.post(
-        "/api/v1/datasets/stats/people/ingest?filename=t.csv&table=t&mode=upsert&key=id", content=b"id,v\n1,b\n2,c\n"
+        "/api/v1/datasets/stats/people/ingest?filename=t.csv&table=t&mode=upsert&key=id",
+        content=b"id,v\n1,b\n2,c\n",
     )
     assert r.status_code == 201 and r.json()["data"][0]["row_count"] == 2
     detail = ds.get("/api/v1/datasets/stats/people/tables/t")
@@ -66,14 +69,18 @@ def test_table_changes(ds):
     ds.post("/api/v1/datasets/stats/people/ingest?filename=t.csv&mode=overwrite", content=b"id,v\n1,a\n2,b\n")
     r = ds.post("/api/v1/datasets/stats/people/tables/t/rollback", json={"to_version": 0})
     assert r.status_code == 200 and (r.json()["version"], r.json()["row_count"]) == (2, 1)
-    r = ds.patch("/api/v1/datasets/stats/people/tables/t/columns/v", json={"tags": ["name"], "description": "姓名"})
+    r = ds.patch(
+        "/api/v1/datasets/stats/people/tables/t/columns/v", json={"tags": ["name"], "description": "姓名"}
+    )
     assert r.status_code == 200 and r.json()["tags"] == ["name"]
     r = ds.patch("/api/v1/datasets/stats/people/tables/t/columns/v", json={"tags": ["nonsense"]})
     assert r.status_code == 422
     r = ds.patch("/api/v1/datasets/stats/people/tables/t", json={"title": "人口表"})
     assert r.status_code == 200 and r.json()["title"] == "人口表"
     assert ds.delete("/api/v1/datasets/stats/people/tables/t").status_code == 204
-    assert ds.post("/api/v1/datasets/stats/people/tables/t/rollback", json={"to_version": 0}).status_code == 404
+    assert (
+        ds.post("/api/v1/datasets/stats/people/tables/t/rollback", json={"to_version": 0}).status_code == 404
+    )
 
 
 def test_deleting_a_dataset_removes_its_files(ds, settings):

@@ -25,7 +25,9 @@ def test_ingest_then_show_history_rollback(ready, tmp_path):
 
     second = tmp_path / "more.csv"
     second.write_text("身份证号码,医院,费用\n520101199001011234,第二医院,80\n", encoding="utf-8")
-    result = cli("ingest", str(second), "-d", "health/visits", "--table", "visits", "--mode", "append", "--json")
+    result = cli(
+        "ingest", str(second), "-d", "health/visits", "--table", "visits", "--mode", "append", "--json"
+    )
     assert result.exit_code == 0, result.output
     loaded = json.loads(result.stdout)[0]
     assert (loaded["version"], loaded["row_count"], loaded["mode"]) == (1, 2, "append")
@@ -35,7 +37,11 @@ def test_ingest_then_show_history_rollback(ready, tmp_path):
     for text in ("身份证号码", "shen_fen_zheng_hao_ma", "yi_yuan", "rows", "more.csv"):
         assert text in shown.output
     detail = json.loads(cli("table", "show", "health/visits/visits", "--json").stdout)
-    assert detail["row_count"] == 2 and [c["type"] for c in detail["columns"]] == ["string", "string", "double"]
+    assert detail["row_count"] == 2 and [c["type"] for c in detail["columns"]] == [
+        "string",
+        "string",
+        "double",
+    ]
 
     history = json.loads(cli("table", "history", "health/visits/visits", "--json").stdout)
     assert [(v["version"], v["mode"]) for v in history] == [(1, "append"), (0, "create")]
@@ -53,7 +59,9 @@ def test_column_tags_and_descriptions(ready, tmp_path):
     path = tmp_path / "p.csv"
     path.write_text("id_no,phone\n52010119900101123X,13800000000\n")
     assert cli("ingest", str(path), "-d", "health/visits", "-q").exit_code == 0
-    result = cli("table", "column", "health/visits/p", "id_no", "--tags", "id_number", "--description", "居民身份证号")
+    result = cli(
+        "table", "column", "health/visits/p", "id_no", "--tags", "id_number", "--description", "居民身份证号"
+    )
     assert result.exit_code == 0 and "id_number" in result.output
     shown = cli("table", "show", "health/visits/p")
     assert "居民身份证号" in shown.output and "id_number" in shown.output

@@ -20,15 +20,25 @@ def _big_csv(path: Path) -> Path:
     with path.open("w") as f:
         f.write("id,code,amount,note\n")
         for start in range(0, ROWS, 100_000):
-            f.write("".join(f"{i},{i % 9973:05d},{i * 0.5},row number {i}\n" for i in range(start, start + 100_000)))
+            f.write(
+                "".join(
+                    f"{i},{i % 9973:05d},{i * 0.5},row number {i}\n" for i in range(start, start + 100_000)
+                )
+            )
     return path
 
 
 def _ingest(settings, *args: str) -> subprocess.Popen:
-    env = {**os.environ, "DATAVALLEY_HOME": str(settings.home), "DATAVALLEY_DATABASE_URL": settings.database_url}
+    env = {
+        **os.environ,
+        "DATAVALLEY_HOME": str(settings.home),
+        "DATAVALLEY_DATABASE_URL": settings.database_url,
+    }
     return subprocess.Popen(
         [sys.executable, "-m", "datavalley.cli.main", "ingest", *args, "--quiet"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
 
 
@@ -57,7 +67,9 @@ def test_killed_ingest_leaves_the_previous_version(loader, settings, tmp_path):
     assert sorted(p.name for p in (Path(uri) / "_delta_log").glob("*.json")) == ["00000000000000000000.json"]
 
     # and the table still takes the next load
-    loader.load(loader.write("more.csv", "id,code,amount,note\n2,00002,1.0,second\n"), table="big", mode="append")
+    loader.load(
+        loader.write("more.csv", "id,code,amount,note\n2,00002,1.0,second\n"), table="big", mode="append"
+    )
     assert loader.detail("big").row_count == 2
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+from pathlib import Path
 
 import pytest
 
@@ -20,7 +21,12 @@ def test_first_load_creates_a_table_with_inferred_types(loader):
         "云岭县,0013,98000,9876.25,2024-02-29,2024-03-01 09:00:00,false\n",
     )
     result = loader.load(path)
-    assert (result.table, result.version, result.mode, result.rows_written) == ("stats/people/counties", 0, "create", 2)
+    assert (result.table, result.version, result.mode, result.rows_written) == (
+        "stats/people/counties",
+        0,
+        "create",
+        2,
+    )
     assert loader.types("counties") == {
         "county": "string",
         "code": "string",  # leading zeros: text
@@ -34,7 +40,10 @@ def test_first_load_creates_a_table_with_inferred_types(loader):
 
 
 def test_id_numbers_stay_exact_even_when_an_x_comes_late(loader):
-    ids = [str(110101199001010000 + i) for i in range(SAMPLE_ROWS)] + ["52010119900101123X", "000001199001011234"]
+    ids = [str(110101199001010000 + i) for i in range(SAMPLE_ROWS)] + [
+        "52010119900101123X",
+        "000001199001011234",
+    ]
     path = loader.write("ids.csv", "id_number,n\n" + "".join(f"{v},{i}\n" for i, v in enumerate(ids)))
     loader.load(path)
     assert loader.types("ids")["id_number"] == "string"
@@ -123,7 +132,9 @@ def test_a_forced_wrong_encoding_names_the_line(loader):
 
 @pytest.mark.parametrize("delimiter", ["\t", ";", "|"])
 def test_delimiters_are_sniffed(loader, delimiter):
-    path = loader.write("d.tsv", delimiter.join(["a", "b", "c"]) + "\n" + delimiter.join(["1", "x,y", "3"]) + "\n")
+    path = loader.write(
+        "d.tsv", delimiter.join(["a", "b", "c"]) + "\n" + delimiter.join(["1", "x,y", "3"]) + "\n"
+    )
     loader.load(path, table="delims")
     assert loader.column("delims", "b") == ["x,y"]
 
@@ -140,7 +151,7 @@ def test_skip_mode_loads_the_rest_and_writes_rejects(loader):
     path = loader.write("ragged.csv", "a,b\n1,x\n2,y,extra\n3,z\n4\n")
     result = loader.load(path, on_error="skip")
     assert (result.rows_written, result.rows_rejected) == (2, 2)
-    rejects = open(result.rejects_file, encoding="utf-8").read()
+    rejects = Path(result.rejects_file).read_text(encoding="utf-8")
     assert "2,y,extra" in rejects and "line" in rejects.splitlines()[0]
     assert loader.column("ragged", "a") == [1, 3]
 
@@ -252,7 +263,7 @@ def test_gzip_and_zip(loader, tmp_path):
     import zipfile
 
     gz = tmp_path / "县.csv.gz"
-    gz.write_bytes(gzip.compress("a,b\n1,x\n".encode()))
+    gz.write_bytes(gzip.compress(b"a,b\n1,x\n"))
     assert loader.load(gz).table == "stats/people/xian"
     archive = tmp_path / "bundle.zip"
     with zipfile.ZipFile(archive, "w") as z:
@@ -283,14 +294,25 @@ def test_column_notes(loader):
 
     loader.load(loader.write("t.csv", "身份证号码,phone\n52010119900101123X,13800000000\n"))
     with loader.rt.session() as s:
-        update_column(s, loader.rt.settings, "stats", "people", "t", "shen_fen_zheng_hao_ma",
-                      ColumnUpdate(description="resident ID", tags=["id_number"]))
+        update_column(
+            s,
+            loader.rt.settings,
+            "stats",
+            "people",
+            "t",
+            "shen_fen_zheng_hao_ma",
+            ColumnUpdate(description="resident ID", tags=["id_number"]),
+        )
         with pytest.raises(InvalidInput, match="unknown column tag"):
-            update_column(s, loader.rt.settings, "stats", "people", "t", "phone", ColumnUpdate(tags=["secret"]))
+            update_column(
+                s, loader.rt.settings, "stats", "people", "t", "phone", ColumnUpdate(tags=["secret"])
+            )
         with pytest.raises(NotFound, match="no column `nope`"):
             update_column(s, loader.rt.settings, "stats", "people", "t", "nope", ColumnUpdate(tags=[]))
     column = loader.detail("t").columns[0]
     assert (column.label, column.description, column.tags) == ("身份证号码", "resident ID", ["id_number"])
     # notes survive an append
-    loader.load(loader.write("t2.csv", "身份证号码,phone\n520101199001011234,13900000000\n"), table="t", mode="append")
+    loader.load(
+        loader.write("t2.csv", "身份证号码,phone\n520101199001011234,13900000000\n"), table="t", mode="append"
+    )
     assert loader.detail("t").columns[0].tags == ["id_number"]

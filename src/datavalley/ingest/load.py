@@ -130,7 +130,7 @@ def _explain(exc: BaseException, source: SourceFile, columns: list[SourceColumn]
         hint = "a quoted field is never closed; fix the quote"
     elif "expected number of columns" in lowered or "too many columns" in lowered:
         hint = "the row has a different number of fields than the header; fix the row"
-    elif "invalid unicode" in lowered or "utf" in lowered and "invalid" in lowered:
+    elif "invalid unicode" in lowered or ("utf" in lowered and "invalid" in lowered):
         hint = "the file is not valid UTF-8; give its encoding with --encoding (gbk, gb18030, utf-16 ...)"
     elif column:
         label = column.group(1)
@@ -139,7 +139,11 @@ def _explain(exc: BaseException, source: SourceFile, columns: list[SourceColumn]
     else:
         hint = first
     structural = "number of fields" in hint or "quote" in hint or "must be" in hint
-    skip = " Use --on-error skip to load the other rows and get the bad ones in a rejects file." if structural else ""
+    skip = (
+        " Use --on-error skip to load the other rows and get the bad ones in a rejects file."
+        if structural
+        else ""
+    )
     hint = re.sub(r"^[A-Za-z ]+Error: ", "", hint)
     return InvalidInput.for_field("source", f"{where}: {hint}.{skip}")
 

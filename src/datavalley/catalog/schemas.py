@@ -12,7 +12,8 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
-    model_validator,
+    ValidationInfo,
+    field_validator,
 )
 
 from datavalley.catalog.vocabulary import (
@@ -77,6 +78,14 @@ License = Annotated[str | None, StringConstraints(strip_whitespace=True, max_len
 class _Input(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
 
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        """PostgreSQL cannot store NUL in text; refuse it here, naming the field, on every store."""
+        if any(isinstance(v, str) and "\x00" in v for v in (value if isinstance(value, list) else [value])):
+            raise ValueError("must not contain a NUL character")
+        return value
+
 
 # --- organizations -----------------------------------------------------------------------------
 
@@ -131,13 +140,13 @@ class _DatasetFields(_Input):
     public: bool | None = None
     state: DatasetState | None = None
 
-    @model_validator(mode="after")
-    def _temporal_order(self) -> _DatasetFields:
-        if self.temporal_start and self.temporal_end and self.temporal_start > self.temporal_end:
-            raise ValueError(
-                f"temporal_start {self.temporal_start} is after temporal_end {self.temporal_end}"
-            )
-        return self
+    @field_validator("temporal_end", mode="after")
+    @classmethod
+    def _temporal_order(cls, end: date | None, info: ValidationInfo) -> date | None:
+        start = info.data.get("temporal_start")  # validated first: it is declared first
+        if start and end and start > end:
+            raise ValueError(f"temporal_start {start} is after temporal_end {end}")
+        return end
 
 
 class DatasetCreate(_DatasetFields):

@@ -66,7 +66,7 @@ def slug_problem(value: str) -> str | None:
     """
     if len(value) > SLUG_MAX:
         return f"must be at most {SLUG_MAX} characters (got {len(value)})"
-    if not _SLUG_RE.match(value):
+    if not _SLUG_RE.fullmatch(value):  # match() would let a trailing newline through `$`
         return "must match [a-z][a-z0-9_]*: lower-case letters, digits and _, starting with a letter"
     return None
 

@@ -8,10 +8,10 @@ from typing import Annotated, Any
 import typer
 
 from datavalley.catalog import service
-from datavalley.catalog.tables import dataset_table_locations, remove_table_files
 from datavalley.catalog.schemas import DatasetCreate, DatasetPublic, DatasetUpdate
 from datavalley.catalog.search import SearchQuery, search_datasets
-from datavalley.catalog.vocabulary import DatasetState, SharingClass, UpdateFrequency
+from datavalley.catalog.tables import dataset_table_locations, remove_table_files
+from datavalley.catalog.vocabulary import UPDATE_FREQUENCIES
 from datavalley.cli import state
 from datavalley.cli.output import (
     console,
@@ -106,12 +106,19 @@ DescOpt = Annotated[str | None, typer.Option(help="what the data is, how it was 
 TagsOpt = Annotated[str | None, typer.Option(help="comma-separated tags, e.g. poverty,扶贫")]
 ThemesOpt = Annotated[str | None, typer.Option(help="comma-separated EU data themes, e.g. soci,econ")]
 LicenseOpt = Annotated[str | None, typer.Option("--license", help="licence identifier, e.g. CC-BY-4.0")]
-SharingOpt = Annotated[SharingClass | None, typer.Option(help="unconditional|conditional|none")]
+# closed sets are checked by the catalog's models, so a bad value gets the same one-line error as any other
+SharingOpt = Annotated[
+    str | None, typer.Option(metavar="unconditional|conditional|none", help="who may get the data")
+]
 PublicOpt = Annotated[
     bool | None, typer.Option("--public/--not-public", help="open data: anyone may read (unconditional only)")
 ]
-StateOpt = Annotated[DatasetState | None, typer.Option("--state", help="draft|published|deprecated")]
-FreqOpt = Annotated[UpdateFrequency | None, typer.Option(help="how often the data is updated")]
+StateOpt = Annotated[
+    str | None, typer.Option("--state", metavar="draft|published|deprecated", help="lifecycle state")
+]
+FreqOpt = Annotated[
+    str | None, typer.Option(metavar="|".join(UPDATE_FREQUENCIES), help="how often the data is updated")
+]
 ContactNameOpt = Annotated[str | None, typer.Option(help="who answers questions about the data")]
 ContactEmailOpt = Annotated[str | None, typer.Option(help="their e-mail address")]
 SpatialOpt = Annotated[str | None, typer.Option(help="spatial coverage, e.g. a province or county")]
@@ -139,12 +146,16 @@ def create(
 ) -> None:
     """Create a dataset (a draft unless --state published)."""
     org, name = service.parse_dataset_ref(ref)
-    fields = _metadata_options(**{k: v for k, v in locals().items() if k not in {"ref", "as_json", "org", "name"}})
+    fields = _metadata_options(
+        **{k: v for k, v in locals().items() if k not in {"ref", "as_json", "org", "name"}}
+    )
     data = DatasetCreate(name=name, **fields)
     rt = state.runtime()
     with rt.session() as session:
         dataset = service.create_dataset(session, org, data)
-    print_json(dataset) if as_json else console.print(f"created dataset [bold]{dataset.ref}[/] ({dataset.state})")
+    print_json(dataset) if as_json else console.print(
+        f"created dataset [bold]{dataset.ref}[/] ({dataset.state})"
+    )
 
 
 @app.command("list")
@@ -203,7 +214,9 @@ def update(
 ) -> None:
     """Change a dataset's metadata, sharing class or state; options not given stay as they are."""
     org, name = service.parse_dataset_ref(ref)
-    fields = _metadata_options(**{k: v for k, v in locals().items() if k not in {"ref", "as_json", "org", "name"}})
+    fields = _metadata_options(
+        **{k: v for k, v in locals().items() if k not in {"ref", "as_json", "org", "name"}}
+    )
     data = DatasetUpdate(**fields)
     rt = state.runtime()
     with rt.session() as session:

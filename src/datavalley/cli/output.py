@@ -44,9 +44,9 @@ def exits_cleanly(fn: Callable[P, R]) -> Callable[P, R]:
 def _from_validation(exc: ValidationError) -> InvalidInput:
     parts = []
     for err in exc.errors():
-        field = ".".join(str(p) for p in err["loc"] if not isinstance(p, int)) or "input"
+        field = ".".join(str(p) for p in err["loc"] if not isinstance(p, int))
         message = str(err["msg"]).removeprefix("Value error, ")
-        parts.append(f"--{field.replace('_', '-')}: {message}")
+        parts.append(f"--{field.replace('_', '-')}: {message}" if field else message)  # no field: whole input
     return InvalidInput("; ".join(parts))
 
 

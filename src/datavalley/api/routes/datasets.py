@@ -6,11 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from datavalley.api.deps import RuntimeDep
+from datavalley.api.deps import Offset, RuntimeDep
 from datavalley.catalog import service
-from datavalley.catalog.tables import dataset_table_locations, remove_table_files
 from datavalley.catalog.schemas import DatasetCreate, DatasetPublic, DatasetsPublic, DatasetUpdate, Slug
 from datavalley.catalog.search import SearchQuery, SortKey, search_datasets
+from datavalley.catalog.tables import dataset_table_locations, remove_table_files
 from datavalley.catalog.vocabulary import DatasetState, SharingClass
 
 router = APIRouter(tags=["datasets"])
@@ -33,7 +33,7 @@ def find_datasets(
     state: Annotated[list[DatasetState], Query(description="any of these states")] = [],  # noqa: B006
     sort: Annotated[SortKey | None, Query(description="default: relevance with q, else -modified")] = None,
     limit: Annotated[int, Query(ge=0, le=1000)] = 20,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> DatasetsPublic:
     query = SearchQuery(
         q=q,

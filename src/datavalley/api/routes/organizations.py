@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from datavalley.api.deps import RuntimeDep
+from datavalley.api.deps import Offset, RuntimeDep
 from datavalley.catalog import service
 from datavalley.catalog.schemas import (
     OrganizationCreate,
@@ -24,7 +24,7 @@ def list_organizations(
     rt: RuntimeDep,
     kind: OrganizationKind | None = None,
     limit: Annotated[int, Query(ge=0, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> OrganizationsPublic:
     with rt.session() as session:
         return service.list_organizations(session, limit=limit, offset=offset, kind=kind)

@@ -191,3 +191,5 @@ def guarded(column: SourceColumn) -> bool:
 
 
 READERS: dict[str, Reader] = {"csv": CsvReader()}
+
+from datavalley.ingest import formats as _formats  # noqa: E402, F401  registers json, parquet, xlsx

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.responses import RedirectResponse
 
 from datavalley import __version__
+from datavalley.api.deps import reject_nul
 from datavalley.api.errors import install_error_handlers
-from datavalley.api.routes import datasets, ingest, meta, organizations, table_changes
+from datavalley.api.routes import datasets, ingest, meta, organizations, table_changes, tables
 from datavalley.config import Settings
 from datavalley.runtime import Runtime, open_runtime
 
@@ -37,11 +38,12 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.state.runtime = rt
     install_error_handlers(app)
 
-    api = APIRouter(prefix=API_PREFIX)
+    api = APIRouter(prefix=API_PREFIX, dependencies=[Depends(reject_nul)])
     api.include_router(meta.router)
     api.include_router(organizations.router)
     api.include_router(datasets.router)
     api.include_router(ingest.router)
+    api.include_router(tables.router)
     api.include_router(table_changes.router)
     app.include_router(api)
 

@@ -33,7 +33,9 @@ _HTTP_CODES = {
 }
 
 
-def error_body(status: int, code: str, message: str, details: list[ErrorDetail] | None = None) -> dict[str, Any]:
+def error_body(
+    status: int, code: str, message: str, details: list[ErrorDetail] | None = None
+) -> dict[str, Any]:
     return {
         "error": {
             "status": status,

@@ -1,0 +1,1 @@
+"""Reading data out of tables: rows with filters, sort and pages (``rows``)."""

@@ -1,4 +1,4 @@
-# DataValley — the two commands: `make demo` and `make test`.
+# DataValley — the two commands: `make demo` and `make test` (plus `make bench`, the ingest benchmark).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -23,6 +23,13 @@ demo: install
 
 test: install
 	$(BIN)/python -m pytest -q
+
+# Ingest benchmark (minutes; generates TPC-H data into bench/data/): see BENCHMARKS.md.
+# Arguments go through BENCH_ARGS, e.g. `make bench BENCH_ARGS="--skip-big --repeat 3"`.
+BENCH_ARGS ?=
+bench: install
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python -m bench.ingest_bench $(BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check src tests

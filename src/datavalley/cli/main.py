@@ -57,8 +57,7 @@ def init() -> None:
     rt = state.runtime(ready=False)
     revision = rt.initialise()
     console.print(
-        f"DataValley home [bold]{rt.settings.home}[/] ready "
-        f"({rt.db.dialect} store, schema {revision})"
+        f"DataValley home [bold]{rt.settings.home}[/] ready ({rt.db.dialect} store, schema {revision})"
     )
 
 
@@ -102,11 +101,19 @@ def demo() -> None:
 @exits_cleanly
 def search(
     text: Annotated[str, typer.Argument(help="words to find (Chinese works: 贫困)")] = "",
-    org: Annotated[list[str] | None, typer.Option("--org", help="only this organization (repeatable)")] = None,
-    tag: Annotated[list[str] | None, typer.Option("--tag", help="with this tag (repeatable; all must match)")] = None,
+    org: Annotated[
+        list[str] | None, typer.Option("--org", help="only this organization (repeatable)")
+    ] = None,
+    tag: Annotated[
+        list[str] | None, typer.Option("--tag", help="with this tag (repeatable; all must match)")
+    ] = None,
     theme: Annotated[list[str] | None, typer.Option("--theme", help="with this theme (repeatable)")] = None,
-    sharing: Annotated[list[str] | None, typer.Option("--sharing", help="unconditional|conditional|none (repeatable)")] = None,
-    public: Annotated[bool | None, typer.Option("--public/--not-public", help="only open / only non-open data")] = None,
+    sharing: Annotated[
+        list[str] | None, typer.Option("--sharing", help="unconditional|conditional|none (repeatable)")
+    ] = None,
+    public: Annotated[
+        bool | None, typer.Option("--public/--not-public", help="only open / only non-open data")
+    ] = None,
     sort: Annotated[str | None, typer.Option(help=f"one of {', '.join(SORT_KEYS)}")] = None,
     limit: Annotated[int, typer.Option(min=0, max=1000)] = 20,
     offset: Annotated[int, typer.Option(min=0)] = 0,

@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import Select, false, func, select
 from sqlalchemy.orm import Session
 
+from datavalley.access.policy import Caller, visible_datasets
 from datavalley.catalog.models import Dataset, DatasetTag, DatasetTheme, Organization
 from datavalley.catalog.schemas import (
     DatasetPublic,
@@ -47,9 +48,11 @@ class SearchQuery(BaseModel):
         return [" ".join(v.split()).lower() for v in values]
 
 
-def _filtered(session: Session, query: SearchQuery) -> tuple[Select[tuple[int]], object]:
-    """The ids of the matching datasets, and the full-text subquery (for ranking) if any."""
-    stmt = select(Dataset.id)
+def _filtered(
+    session: Session, query: SearchQuery, caller: Caller | None
+) -> tuple[Select[tuple[int]], object]:
+    """The ids of the matching datasets the caller may see, and the full-text subquery (for ranking)."""
+    stmt = select(Dataset.id).where(visible_datasets(caller))
     matches = None
     if query.q and query.q.strip():
         matches = text_matches(session, query.q)
@@ -94,9 +97,15 @@ def _facet(session: Session, column: object, ids: object, join: object | None = 
     ]
 
 
-def search_datasets(session: Session, query: SearchQuery) -> DatasetsPublic:
-    """Find datasets: the page asked for, the total count and the facet counts over all matches."""
-    ids, matches = _filtered(session, query)
+def search_datasets(
+    session: Session, query: SearchQuery, *, caller: Caller | None = None
+) -> DatasetsPublic:
+    """Find datasets: the page asked for, the total count and the facet counts over all matches.
+
+    Only datasets ``caller`` may see are found and counted (``datavalley.access.policy``); ``None``
+    is a trusted internal caller that sees everything.
+    """
+    ids, matches = _filtered(session, query, caller)
     ids_sub = ids.subquery("hits")
     total = session.scalar(select(func.count()).select_from(ids_sub)) or 0
 

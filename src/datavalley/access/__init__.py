@@ -1,0 +1,1 @@
+"""Access: callers, sharing rules, requests, grants and the audit log."""

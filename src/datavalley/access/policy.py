@@ -1,0 +1,274 @@
+"""Who may see and read what: the one place every path (REST, portal, SQL, data APIs, open protocols) asks.
+
+Two questions, two functions:
+
+``may_see_dataset`` / ``visible_datasets``
+    May the caller see a dataset's *metadata* (in listings, search, the CKAN and DCAT exports)?
+
+    ============================  ===================================================================
+    caller                        sees the metadata of
+    ============================  ===================================================================
+    platform admin (authority)    every dataset
+    member of the owner           every dataset of their organization, drafts included
+    any logged-in user            published and deprecated datasets shared ``unconditional`` or
+                                  ``conditional`` (so that people can find and ask for them)
+    anonymous                     published and deprecated datasets that are ``public``
+    ============================  ===================================================================
+
+    Datasets shared ``none`` and drafts are invisible outside the owner organization: to others they
+    do not exist (404, never 403, so that their existence is not given away).
+
+``plan_read``
+    May the caller read a table's *rows*, and in what form? The answer is a :class:`ReadPlan`: which
+    columns, which row filter, which masks. Every read path applies the plan beneath whatever the
+    caller asked (the SQL engine wraps each table in a view built from the plan), so no query, filter
+    or protocol can get around it.
+
+    ============================  ===================================================================
+    dataset                       readable by
+    ============================  ===================================================================
+    any                           the platform admin and members of the owner organization, unmasked
+    ``unconditional`` + public    anyone, anonymous included, with the default masks of column tags
+    ``unconditional``             every member of any organization, with the default masks
+    ``conditional``               others only through a grant (its columns, row filter and masks)
+    ``none``                      nobody else
+    ============================  ===================================================================
+
+    Only published and deprecated datasets are read by anyone outside the owner organization.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Literal
+
+from sqlalchemy import ColumnElement, and_, false, or_, select, true
+from sqlalchemy.orm import Session
+
+from datavalley.catalog.models import Dataset, Organization, Table
+from datavalley.catalog.tables import TableLocation, locate, table_record
+from datavalley.config import Settings
+from datavalley.errors import Forbidden, NotFound
+
+Role = Literal["admin", "editor", "member"]
+ROLES: tuple[Role, ...] = ("admin", "editor", "member")
+MaskKind = Literal["null", "hash", "redact", "year"]
+ReadBasis = Literal["authority", "owner", "public", "unconditional", "grant"]
+
+#: states whose data and metadata others may see
+LIVE_STATES: tuple[str, ...] = ("published", "deprecated")
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is asking. Anonymous when ``user`` is None.
+
+    >>> Caller(user="li", roles={"health": "editor"}).may_edit("health")
+    True
+    >>> ANONYMOUS.anonymous
+    True
+    """
+
+    user: str | None = None
+    user_id: int | None = None
+    platform_admin: bool = False
+    roles: Mapping[str, Role] = field(default_factory=lambda: MappingProxyType({}))
+    #: a named external recipient (Delta Sharing) instead of a user
+    recipient: str | None = None
+
+    @property
+    def anonymous(self) -> bool:
+        return self.user is None and self.recipient is None and not self.platform_admin
+
+    @property
+    def name(self) -> str:
+        return self.user or (f"recipient:{self.recipient}" if self.recipient else "anonymous")
+
+    def role_in(self, org: str) -> Role | None:
+        return self.roles.get(org)
+
+    def is_member(self, org: str) -> bool:
+        return org in self.roles
+
+    def may_edit(self, org: str) -> bool:
+        """Editors and admins of ``org`` (and the authority) manage its datasets."""
+        return self.platform_admin or self.roles.get(org) in ("admin", "editor")
+
+    def may_administer(self, org: str) -> bool:
+        """Admins of ``org`` (and the authority) manage its members and grants."""
+        return self.platform_admin or self.roles.get(org) == "admin"
+
+
+ANONYMOUS = Caller()
+#: the CLI on the server's own home folder, and internal jobs: the data authority itself
+AUTHORITY = Caller(user="admin", platform_admin=True)
+
+
+@dataclass(frozen=True)
+class Mask:
+    """How a column's values are hidden: ``null``, ``hash`` (salted, stable within one grant),
+    ``redact`` (keep the first/last N characters), ``year`` (dates and timestamps: the year only)."""
+
+    kind: MaskKind
+    keep_first: int = 0
+    keep_last: int = 0
+
+
+#: default masks by column tag; a grant may lift them explicitly
+TAG_MASKS: dict[str, Mask] = {
+    "id_number": Mask("redact", keep_first=6, keep_last=0),
+    "phone": Mask("redact", keep_first=3, keep_last=2),
+    "name": Mask("redact", keep_first=1, keep_last=0),
+    "address": Mask("redact", keep_first=6, keep_last=0),
+    "free_text": Mask("null"),
+    "birth_date": Mask("year"),
+}
+
+
+@dataclass(frozen=True)
+class ReadPlan:
+    """What one caller may read of one table: the rules every read path applies beneath the request."""
+
+    location: TableLocation
+    #: every column of the table, in table order (what exists)
+    all_columns: tuple[str, ...]
+    #: the columns the caller may read, in table order
+    columns: tuple[str, ...]
+    #: a checked SQL predicate over the table's columns, or None
+    row_filter: str | None = None
+    masks: Mapping[str, Mask] = field(default_factory=lambda: MappingProxyType({}))
+    basis: ReadBasis = "owner"
+    grant_id: int | None = None
+    #: salt of ``hash`` masks: stable within one grant, different across grants
+    salt: str = ""
+    purpose: str | None = None
+
+    @property
+    def unrestricted(self) -> bool:
+        return self.columns == self.all_columns and self.row_filter is None and not self.masks
+
+
+# --- metadata visibility ----------------------------------------------------------------------------
+
+
+def may_see_dataset(caller: Caller, *, org: str, sharing: str, public: bool, state: str) -> bool:
+    """May ``caller`` see this dataset's metadata? (See the module docstring's first table.)"""
+    if caller.platform_admin or caller.is_member(org):
+        return True
+    if state not in LIVE_STATES or sharing == "none":
+        return False
+    if public and sharing == "unconditional":
+        return True
+    return not caller.anonymous
+
+
+def visible_datasets(caller: Caller | None) -> ColumnElement[bool]:
+    """The same rule as :func:`may_see_dataset`, as a SQL condition over ``Dataset`` (for searches).
+
+    ``None`` is a trusted internal caller with no restriction.
+    """
+    if caller is None or caller.platform_admin:
+        return true()
+    live = and_(Dataset.state.in_(LIVE_STATES), Dataset.sharing != "none")
+    if caller.anonymous:
+        seen = and_(live, Dataset.public.is_(True), Dataset.sharing == "unconditional")
+    else:
+        seen = live
+    if caller.roles:
+        own = Dataset.organization_id.in_(
+            select(Organization.id).where(Organization.name.in_(list(caller.roles)))
+        )
+        return or_(own, seen)
+    return seen if caller.recipient is None else false()
+
+
+def check_dataset_visible(session: Session, caller: Caller, org: str, name: str) -> Dataset:
+    """The dataset, or the same 404 an unknown one gets when the caller may not see it."""
+    found = session.scalar(
+        select(Dataset).join(Organization).where(Organization.name == org, Dataset.name == name)
+    )
+    if found is None or not may_see_dataset(
+        caller, org=org, sharing=found.sharing, public=found.public, state=found.state
+    ):
+        if session.scalar(select(Organization.id).where(Organization.name == org)) is None:
+            raise NotFound(f"organization `{org}` does not exist")
+        raise NotFound(f"dataset `{org}/{name}` does not exist")
+    return found
+
+
+def check_may_edit(caller: Caller, org: str, what: str) -> None:
+    """Editors of the owner organization (and the authority) change its datasets and tables."""
+    if not caller.may_edit(org):
+        who = "log in as an editor" if caller.anonymous else f"`{caller.name}` is not an editor"
+        raise Forbidden(f"{what} needs the editor role in organization `{org}`; {who}")
+
+
+# --- reading rows ---------------------------------------------------------------------------------
+
+
+def _tag_masks(table: Table, columns: Sequence[str]) -> dict[str, Mask]:
+    masks: dict[str, Mask] = {}
+    for col in table.columns:
+        if col.name not in columns:
+            continue
+        for tag in col.tags:
+            if tag in TAG_MASKS:
+                masks[col.name] = TAG_MASKS[tag]
+                break
+    return masks
+
+
+def table_columns(location: TableLocation) -> tuple[str, ...]:
+    """The table's column names at its newest version, in order."""
+    from datavalley.storage import delta
+
+    dt = delta.open_delta(location.uri, name=f"table `{location.ref}`")
+    return tuple(f.name for f in dt.schema().fields)
+
+
+def plan_read(
+    session: Session,
+    settings: Settings,
+    caller: Caller,
+    org: str,
+    dataset: str,
+    table: str,
+    *,
+    columns: Sequence[str] | None = None,
+) -> ReadPlan:
+    """Decide what ``caller`` may read of ``org/dataset/table``.
+
+    Raises ``NotFound`` where even the dataset's existence is hidden from the caller, ``Forbidden``
+    where the caller sees the dataset but may not read its rows (the message says how to get access).
+    ``columns`` is the table's column list when the caller already knows it (saves opening the table).
+    """
+    ds = check_dataset_visible(session, caller, org, dataset)
+    record = table_record(session, org, dataset, table)
+    location = locate(settings, record)
+    all_columns = tuple(columns) if columns is not None else table_columns(location)
+    if caller.platform_admin:
+        return ReadPlan(location, all_columns, all_columns, basis="authority")
+    if caller.is_member(org):
+        return ReadPlan(location, all_columns, all_columns, basis="owner")
+    if ds.state in LIVE_STATES and ds.sharing == "unconditional":
+        if ds.public:
+            basis: ReadBasis = "public"
+        elif caller.anonymous:
+            raise NotFound(f"dataset `{org}/{dataset}` does not exist")
+        elif caller.roles or caller.recipient:
+            basis = "unconditional"
+        else:
+            raise Forbidden(
+                f"dataset `{org}/{dataset}` is shared with members of organizations; "
+                f"`{caller.name}` belongs to none: ask an organization admin to add you"
+            )
+        masks = _tag_masks(record, all_columns)
+        return ReadPlan(location, all_columns, all_columns, masks=MappingProxyType(masks), basis=basis)
+    if ds.sharing == "conditional" and ds.state in LIVE_STATES:
+        raise Forbidden(
+            f"dataset `{org}/{dataset}` is shared on conditions: `{caller.name}` has no grant for "
+            f"table `{table}`; open a request for it (purpose and period) and wait for approval"
+        )
+    raise Forbidden(f"dataset `{org}/{dataset}` is not shared outside organization `{org}`")

@@ -5,3 +5,4 @@ from __future__ import annotations
 
 def import_all_models() -> None:
     import datavalley.catalog.models  # noqa: F401
+    import datavalley.query.models  # noqa: F401

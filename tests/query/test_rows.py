@@ -16,7 +16,7 @@ from deltalake import DeltaTable, write_deltalake
 
 from datavalley.catalog.tables import TableLocation
 from datavalley.errors import InvalidInput, NotFound
-from datavalley.query import rows
+from datavalley.query import formats, rows
 from datavalley.query.rows import read_rows, stream_rows
 from tests.query.tables import PEOPLE_CSV, csv_text, load_table
 
@@ -303,10 +303,10 @@ def _all(stream) -> list:
 def test_downloads_hold_the_same_rows_in_every_format(people):
     page = read_rows(people, sort=["id"])
 
-    ndjson = b"".join(rows.ndjson_chunks(stream_rows(people, sort=["id"]))).decode()
+    ndjson = b"".join(formats.ndjson_chunks(stream_rows(people, sort=["id"]))).decode()
     assert [json.loads(line) for line in ndjson.splitlines()] == page.rows
 
-    text = b"".join(rows.csv_chunks(stream_rows(people, sort=["id"]))).decode("utf-8")
+    text = b"".join(formats.csv_chunks(stream_rows(people, sort=["id"]))).decode("utf-8")
     assert text.splitlines()[0] == '"id","name","city","score","born","active","code","seen"'
     assert '3,"王五","",70.25,,true,,2024-02-01 08:00:00' in text  # "" is empty text, nothing is missing
     assert '4,"赵六",,,2000-12-31,false,"100",' in text
@@ -332,7 +332,7 @@ def test_downloads_hold_the_same_rows_in_every_format(people):
     )
     assert back.to_pylist() == original.to_pylist()
 
-    data = b"".join(rows.parquet_chunks(stream_rows(people, sort=["id"])))
+    data = b"".join(formats.parquet_chunks(stream_rows(people, sort=["id"])))
     assert pq.read_table(io.BytesIO(data)).to_pylist() == original.to_pylist()
 
     stream = stream_rows(people, columns=["name", "score"], filters=[("score__gte", "88")], sort=["-score"])
@@ -352,8 +352,8 @@ def test_parquet_download_is_written_row_group_by_row_group(runtime, tmp_path, m
         runtime, tmp_path, "wide", csv_text(["n", "v"], ((n, f"值{n}") for n in range(20_000)))
     )
     monkeypatch.setattr(rows, "BATCH_ROWS", 2_000)
-    monkeypatch.setattr(rows, "PARQUET_ROW_GROUP", 5_000)
-    chunks = list(rows.parquet_chunks(stream_rows(where)))
+    monkeypatch.setattr(formats, "PARQUET_ROW_GROUP", 5_000)
+    chunks = list(formats.parquet_chunks(stream_rows(where)))
     assert len(chunks) >= 4  # bytes leave as each row group is done, not all at the end
     result = pq.ParquetFile(io.BytesIO(b"".join(chunks)))
     assert result.metadata.num_rows == 20_000 and result.metadata.num_row_groups >= 4

@@ -21,12 +21,7 @@ The cursor
     loads in between change nothing), the exact count of matching rows, the key values, ``dup``, and a
     fingerprint of the filters and sort (a cursor only continues the read it came from).
 
-Arrow string views
-    DuckDB may hand a pushed-down string constant to pyarrow as ``string_view`` while the column is
-    ``string``, and pyarrow then fails with "Function 'greater_equal' has no kernel matching input types
-    (string, string_view)"; newer DuckDB instead skips every pushdown on a dataset with a view column.
-    So each connection sets ``produce_arrow_string_view = false`` / ``arrow_output_version = '1.0'``, and
-    view columns of a dataset are read as plain ``string`` / ``binary``: filters keep being pushed down.
+Arrow datasets, the locked-down DuckDB and the download formats live in ``duck.py`` and ``formats.py``.
 """
 
 from __future__ import annotations
@@ -36,13 +31,10 @@ import contextlib
 import csv
 import difflib
 import hashlib
-import io
 import json
 import math
 import re
-import threading
-import urllib.parse
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
@@ -51,15 +43,12 @@ from typing import Any, Literal, get_args
 
 import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.csv as pcsv
-import pyarrow.dataset as pads
-import pyarrow.parquet as pq
-from deltalake import DeltaTable
 from pydantic import BaseModel, Field
 
 from datavalley.catalog.tables import TableLocation
 from datavalley.errors import DataValleyError, InvalidInput
+from datavalley.query.duck import arrow_dataset, connect
+from datavalley.query.formats import BATCH_ROWS, json_rows, value_kind
 from datavalley.storage import delta
 
 FilterOp = Literal["eq", "ne", "gt", "gte", "lt", "lte", "in", "contains", "startswith", "isnull"]
@@ -70,8 +59,6 @@ RESERVED_PARAMS = ("format", "columns", "sort", "limit", "cursor", "version")
 DEFAULT_PAGE_ROWS = 100
 MAX_PAGE_ROWS = 10_000
 MAX_IN_VALUES = 1_000
-BATCH_ROWS = 8_192
-PARQUET_ROW_GROUP = 131_072
 
 _COMPARE = {"eq": "=", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
 _INTEGER = re.compile(r"^[+-]?\d+$")
@@ -138,35 +125,9 @@ class RowsPage(BaseModel):
 # --- values ------------------------------------------------------------------------------------
 
 
-def _kind(t: pa.DataType) -> str | None:
-    """How a column's values are written in a query, or None for nested types (not filterable)."""
-    checks = [
-        (pa.types.is_boolean, "boolean"),
-        (pa.types.is_integer, "integer"),
-        (pa.types.is_floating, "number"),
-        (pa.types.is_decimal, "decimal"),
-        (
-            lambda x: pa.types.is_string(x) or pa.types.is_large_string(x) or pa.types.is_string_view(x),
-            "text",
-        ),
-        (pa.types.is_date, "date"),
-        (pa.types.is_timestamp, "timestamp"),
-        (
-            lambda x: (
-                pa.types.is_binary(x)
-                or pa.types.is_large_binary(x)
-                or pa.types.is_fixed_size_binary(x)
-                or pa.types.is_binary_view(x)
-            ),
-            "binary",
-        ),
-    ]
-    return next((kind for check, kind in checks if check(t)), None)
-
-
 def _convert(field: pa.Field, text: str) -> Any:
     """A value from a query string as a Python value of the column's type; ValueError if it is not one."""
-    kind = _kind(field.type)
+    kind = value_kind(field.type)
     if kind == "text":
         return text
     text = text.strip()
@@ -192,98 +153,6 @@ def _convert(field: pa.Field, text: str) -> Any:
     raise ValueError(text)
 
 
-def _json_value(value: Any) -> Any:
-    """A value of a nested or binary column as JSON (the rare columns not encoded column-wise)."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, bytes):
-        return base64.b64encode(value).decode()
-    if isinstance(value, list):
-        return [_json_value(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _json_value(v) for k, v in value.items()}
-    return value
-
-
-def _text(value: str) -> pa.Scalar:
-    return pa.scalar(value, pa.large_string())
-
-
-_RARE_CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f]"
-_ESCAPES = (("\\", "\\\\"), ('"', '\\"'), ("\n", "\\n"), ("\r", "\\r"), ("\t", "\\t"))
-
-
-def _json_column(column: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
-    """Each value of a column as JSON text, computed column-wise by Arrow; null as ``null``.
-
-    Numbers as numbers (NaN and infinities as null), decimals as text (no digit lost), dates and
-    timestamps as ISO 8601 text (``2024-05-01T08:30:00.000000``, ``Z`` for UTC columns).
-    """
-    t = column.type
-    kind = _kind(t)
-    quoted = None
-    if kind in ("integer", "boolean"):
-        values = pc.cast(column, pa.large_string())
-    elif kind == "number":
-        digits = pc.cast(column, pa.large_string())
-        digits = pc.if_else(  # 2.0, not 2: the value stays a float for whoever parses it
-            pc.match_substring_regex(digits, "[.eE]"),
-            digits,
-            pc.binary_join_element_wise(digits, _text(".0"), _text("")),
-        )
-        values = pc.if_else(pc.is_finite(column), digits, _text("null"))
-    elif kind in ("decimal", "date"):
-        quoted = pc.cast(column, pa.large_string())
-    elif kind == "timestamp":
-        wall = pc.cast(column, pa.timestamp(t.unit)) if t.tz else column  # type: ignore[attr-defined]
-        quoted = pc.strftime(wall, format="%Y-%m-%dT%H:%M:%S")
-        if t.tz:  # type: ignore[attr-defined]
-            quoted = pc.binary_join_element_wise(pc.cast(quoted, pa.large_string()), _text("Z"), _text(""))
-    elif kind == "text" and not pc.any(pc.match_substring_regex(column, _RARE_CONTROL)).as_py():
-        quoted = pc.cast(column, pa.large_string())
-        for old, new in _ESCAPES:
-            quoted = pc.replace_substring(quoted, old, new)
-    else:  # binary, nested, or text with rare control characters: one value at a time
-        encoded = [None if v is None else _JSON.encode(_json_value(v)) for v in column.to_pylist()]
-        values = pa.array(encoded, pa.large_string())
-    if quoted is not None:
-        values = pc.binary_join_element_wise(
-            _text('"'), pc.cast(quoted, pa.large_string()), _text('"'), _text("")
-        )
-    return pc.fill_null(values, _text("null"))
-
-
-_JSON = json.JSONEncoder(ensure_ascii=False, check_circular=False)
-
-
-def _json_lines(data: pa.Table | pa.RecordBatch, *, end: str = "\n") -> pa.Array | pa.ChunkedArray:
-    """Each row as one JSON object (text ending with ``end``), built column-wise by Arrow."""
-    parts: list[Any] = []
-    for i, name in enumerate(data.schema.names):
-        parts += [_text(("{" if i == 0 else ",") + _JSON.encode(name) + ":"), _json_column(data.column(i))]
-    return pc.binary_join_element_wise(*parts, _text("}" + end), _text(""))
-
-
-def _json_bytes(lines: pa.Array | pa.ChunkedArray) -> bytes:
-    """The lines joined into one UTF-8 text, without a Python object per row."""
-    chunks = lines.chunks if isinstance(lines, pa.ChunkedArray) else [lines]
-    out = []
-    for chunk in chunks:
-        nested = pa.LargeListArray.from_arrays(pa.array([0, len(chunk)], pa.int64()), chunk)
-        out.append(pc.binary_join(nested, _text(""))[0].as_buffer().to_pybytes())
-    return b"".join(out)
-
-
-def _json_rows(data: pa.Table | pa.RecordBatch) -> list[dict[str, Any]]:
-    """Rows as dicts of JSON values, encoded exactly as in the ndjson download."""
-    text = _json_bytes(_json_lines(data, end=",")).decode()
-    return list(json.loads("[" + text.rstrip(",") + "]"))
-
-
 def _key_value(value: Any) -> Any:
     """A sort-key value as it goes into a cursor (JSON; floats exact, NaN kept)."""
     if isinstance(value, float):
@@ -300,7 +169,7 @@ def _key_value(value: Any) -> Any:
 def _key_from_cursor(field: pa.Field, value: Any) -> Any:
     if value is None:
         return None
-    kind = _kind(field.type)
+    kind = value_kind(field.type)
     if kind == "binary" and isinstance(value, str):
         return base64.urlsafe_b64decode(value)
     if kind == "integer" and isinstance(value, int) and not isinstance(value, bool):
@@ -390,7 +259,7 @@ class _Read:
         table = delta.open_delta(location.uri, version=pinned, name=f"table `{self.ref}`")
         self.table = table
         self.version = table.version()
-        self.dataset = _dataset(table, self.ref)
+        self.dataset = arrow_dataset(table, self.ref)
         self.fields = {f.name: f for f in self.dataset.schema}
         self.output = self._columns(columns)
         self.where: list[str] = []
@@ -408,7 +277,7 @@ class _Read:
         self.after: list[Any] | None = None
         if self.cursor:
             self.after = self._after(self.cursor)
-        self.con = _connect(workdir)
+        self.con = connect(workdir)
         try:
             self.con.register("data", self.dataset)
         except duckdb.Error as exc:
@@ -441,7 +310,7 @@ class _Read:
     def _filter(self, given: FilterLike) -> Filter:
         f = given if isinstance(given, Filter) else Filter.parse(*given, columns=self.fields)
         field = self._field(f.column, f.param, is_param=True)
-        kind = _kind(field.type)
+        kind = value_kind(field.type)
         col = _q(f.column)
         if kind is None or kind == "binary":
             raise InvalidInput.for_field(f.param, f"column `{f.column}` ({field.type}) cannot be filtered")
@@ -493,16 +362,16 @@ class _Read:
             if not name:
                 continue
             field = self._field(name, "sort")
-            if _kind(field.type) is None:
+            if value_kind(field.type) is None:
                 raise InvalidInput.for_field("sort", f"column `{name}` ({field.type}) cannot be sorted by")
             if any(k.column == name for k in keys):
                 raise InvalidInput.for_field("sort", f"names column `{name}` more than once")
-            keys.append(_Key(name, descending, _kind(field.type) == "number"))
+            keys.append(_Key(name, descending, value_kind(field.type) == "number"))
         chosen = {k.column for k in keys}
         return keys + [
-            _Key(name, False, _kind(field.type) == "number")
+            _Key(name, False, value_kind(field.type) == "number")
             for name, field in self.fields.items()
-            if name not in chosen and _kind(field.type) is not None
+            if name not in chosen and value_kind(field.type) is not None
         ]
 
     def _after(self, cursor: _Cursor) -> list[Any]:
@@ -568,86 +437,6 @@ class _Read:
         if getattr(self, "con", None) is not None:
             self.con.close()
             self.con = None  # type: ignore[assignment]
-
-
-def _dataset(table: DeltaTable, ref: str) -> pads.Dataset:
-    """The version's files as one Arrow dataset, for DuckDB to scan with filters pushed down.
-
-    ``deltalake`` tells Arrow each file's min/max from the log as a guarantee, but where the log has
-    no min/max for a column (a float column holding NaN, for one) the guarantee reads "between null
-    and null" and Arrow skips the file for any filter on that column. So the files are given only
-    their partition values; Arrow still skips row groups by the statistics inside the Parquet files.
-    View types are read as plain ones (see the module docstring).
-    """
-    try:
-        base = table.to_pyarrow_dataset()  # also refuses tables with reader features it cannot honour
-        plain = {pa.string_view(): pa.string(), pa.binary_view(): pa.binary()}
-        schema = pa.schema([f.with_type(plain.get(f.type, f.type)) for f in base.schema])
-        partitions = _partition_values(table, schema)
-        fragments = []
-        for fragment in base.get_fragments():
-            if partitions and fragment.path not in partitions:
-                raise DataValleyError(f"file {fragment.path} is not in the log")
-            fragments.append(
-                base.format.make_fragment(
-                    fragment.path,
-                    filesystem=base.filesystem,
-                    partition_expression=partitions.get(fragment.path),
-                )
-            )
-        return pads.FileSystemDataset(fragments, schema, base.format, base.filesystem)
-    except Exception as exc:  # deltalake raises several kinds; all mean the same to the caller
-        raise DataValleyError(f"table `{ref}` cannot be read: {exc}") from None
-
-
-def _partition_values(table: DeltaTable, schema: pa.Schema) -> dict[str, pc.Expression]:
-    """For a partitioned table: each file's partition values, as an Arrow expression."""
-    columns = table.metadata().partition_columns
-    if not columns:
-        return {}
-    out = {}
-    for action in delta.add_actions(table).to_pylist():
-        terms = []
-        for name in columns:
-            value = action[f"partition.{name}"]
-            field = pc.field(name)
-            terms.append(
-                ~field.is_valid()
-                if value is None
-                else field == pa.scalar(value).cast(schema.field(name).type)
-            )
-        expression = terms[0]
-        for term in terms[1:]:
-            expression = expression & term
-        out[urllib.parse.unquote(action["path"])] = expression
-    return out
-
-
-_databases: dict[str, duckdb.DuckDBPyConnection] = {}
-_databases_lock = threading.Lock()
-
-
-def _connect(workdir: Path | None) -> duckdb.DuckDBPyConnection:
-    """A fresh connection to the process's locked-down in-memory DuckDB (one per ``workdir``).
-
-    Opening a database costs ~25 ms, a connection to an open one ~1 ms; what a read registers is
-    visible to its own connection only.
-    """
-    key = str(workdir or "")
-    with _databases_lock:
-        database = _databases.get(key)
-        if database is None:
-            config: dict[str, Any] = {"enable_external_access": False, "memory_limit": "1GB"}
-            if workdir is not None:  # where a big sort may spill
-                workdir.mkdir(parents=True, exist_ok=True)
-                config["temp_directory"] = str(workdir)
-            database = duckdb.connect(config=config)
-            for setting in ("produce_arrow_string_view = false", "arrow_output_version = '1.0'"):
-                with contextlib.suppress(duckdb.Error):  # a DuckDB without the setting has no such problem
-                    database.execute(f"SET {setting}")
-            database.execute("SET lock_configuration = true")
-            _databases[key] = database
-        return database.cursor()
 
 
 def _at_or_after(keys: list[_Key], values: list[Any]) -> tuple[str, list[Any]]:
@@ -724,7 +513,7 @@ def read_rows(
         next_cursor = _Cursor(read.version, read.fingerprint, count, last, run).encode()
     return RowsPage(
         columns=read.column_info(),
-        rows=_json_rows(page.select(read.output)),
+        rows=json_rows(page.select(read.output)),
         count=count,
         next=next_cursor,
         version=read.version,
@@ -781,83 +570,3 @@ def stream_rows(
             raise DataValleyError(f"reading table `{read.ref}` failed: {exc}") from None
         raise
     return RowsStream(read, reader)
-
-
-# --- download formats --------------------------------------------------------------------------
-
-
-class _Chunks(io.RawIOBase):
-    """A write-only file that hands back what was written since the last ``take()``."""
-
-    def __init__(self) -> None:
-        self._parts: list[bytes] = []
-        self._position = 0
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, data: Any) -> int:
-        chunk = bytes(data)
-        self._parts.append(chunk)
-        self._position += len(chunk)
-        return len(chunk)
-
-    def tell(self) -> int:
-        return self._position
-
-    def take(self) -> bytes:
-        out = b"".join(self._parts)
-        self._parts.clear()
-        return out
-
-
-def ndjson_chunks(stream: RowsStream) -> Iterator[bytes]:
-    """One JSON object per line, UTF-8."""
-    for batch in stream:
-        if batch.num_rows:
-            yield _json_bytes(_json_lines(batch))
-
-
-def csv_chunks(stream: RowsStream) -> Iterator[bytes]:
-    """UTF-8 CSV with a header; text always quoted, so an empty text ("") differs from a missing value."""
-    sink = _Chunks()
-    options = pcsv.WriteOptions(include_header=True, quoting_style="needed")
-    with pcsv.CSVWriter(sink, stream.schema, write_options=options) as writer:
-        for batch in stream:
-            writer.write_batch(batch)
-            yield sink.take()
-    if tail := sink.take():
-        yield tail
-
-
-def parquet_chunks(stream: RowsStream) -> Iterator[bytes]:
-    """A Parquet file written row group by row group as the rows come."""
-    sink = _Chunks()
-    pending: list[pa.RecordBatch] = []
-    rows = 0
-    with pq.ParquetWriter(sink, stream.schema, compression="zstd") as writer:
-        for batch in stream:
-            pending.append(batch)
-            rows += batch.num_rows
-            if rows >= PARQUET_ROW_GROUP:
-                writer.write_table(pa.Table.from_batches(pending, stream.schema))
-                pending, rows = [], 0
-                yield sink.take()
-        if pending:
-            writer.write_table(pa.Table.from_batches(pending, stream.schema))
-    yield sink.take()
-
-
-@dataclass(frozen=True)
-class Download:
-    media_type: str
-    extension: str
-    chunks: Callable[[RowsStream], Iterator[bytes]]
-
-
-#: download format → how it is written
-DOWNLOADS: dict[str, Download] = {
-    "ndjson": Download("application/x-ndjson", "ndjson", ndjson_chunks),
-    "csv": Download("text/csv; charset=utf-8", "csv", csv_chunks),
-    "parquet": Download("application/vnd.apache.parquet", "parquet", parquet_chunks),
-}

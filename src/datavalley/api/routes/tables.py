@@ -12,7 +12,7 @@ from datavalley.api.deps import RuntimeDep
 from datavalley.catalog import tables as table_service
 from datavalley.catalog.tables import TableDetail, TablePublic
 from datavalley.errors import InvalidInput
-from datavalley.query import rows
+from datavalley.query import formats, rows
 from datavalley.query.rows import RowFormat, RowsPage
 
 router = APIRouter(tags=["tables"])
@@ -67,7 +67,7 @@ def _names(text: str | None) -> list[str]:
     description=_FILTERS_HELP
     + " `format=json` gives a page and a `next` cursor; `ndjson`, `csv` and `parquet` stream every "
     "matching row (up to `limit` if given).",
-    responses={200: {"content": {d.media_type: {} for d in rows.DOWNLOADS.values()}}},
+    responses={200: {"content": {d.media_type: {} for d in formats.DOWNLOADS.values()}}},
 )
 def read_rows(
     request: Request,
@@ -104,7 +104,7 @@ def read_rows(
             limit=limit or rows.DEFAULT_PAGE_ROWS,
             workdir=workdir,
         )
-    download = rows.DOWNLOADS[format]
+    download = formats.DOWNLOADS[format]
     stream = rows.stream_rows(
         location,
         version=version,

@@ -8,10 +8,12 @@ Nested settings use ``__`` as the separator, e.g. ``DATAVALLEY_SERVER__PORT=9000
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class ServerSettings(BaseModel):
@@ -36,6 +38,24 @@ class Settings(BaseSettings):
         default=False,
         description="let ingest-from-URL fetch loopback and private-network addresses (off: SSRF guard)",
     )
+    timezone: str = Field(
+        default="Asia/Shanghai", description="time zone whose days the working-day deadlines count"
+    )
+    holidays: Annotated[list[date], NoDecode] = Field(
+        default_factory=list,
+        description="holidays (comma-separated ISO dates) skipped by working-day deadlines; "
+        "also read from holidays.txt in the home folder",
+    )
+    workdays: Annotated[list[date], NoDecode] = Field(
+        default_factory=list, description="weekend days that are working days (comma-separated ISO dates)"
+    )
+
+    @field_validator("holidays", "workdays", mode="before")
+    @classmethod
+    def _date_list(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
 
     @field_validator("home", mode="after")
     @classmethod

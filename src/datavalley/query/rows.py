@@ -45,10 +45,12 @@ import duckdb
 import pyarrow as pa
 from pydantic import BaseModel, Field
 
+from datavalley.access.policy import ReadPlan
 from datavalley.catalog.tables import TableLocation
 from datavalley.errors import DataValleyError, InvalidInput
 from datavalley.query.duck import arrow_dataset, connect
 from datavalley.query.formats import BATCH_ROWS, json_rows, value_kind
+from datavalley.query.relation import plan_select
 from datavalley.storage import delta
 
 FilterOp = Literal["eq", "ne", "gt", "gte", "lt", "lte", "in", "contains", "startswith", "isnull"]
@@ -247,6 +249,7 @@ class _Read:
         sort: Sequence[str],
         after: str | None,
         workdir: Path | None,
+        plan: ReadPlan | None = None,
     ) -> None:
         self.ref = location.ref
         self.cursor = _Cursor.decode(after) if after else None
@@ -260,7 +263,34 @@ class _Read:
         self.table = table
         self.version = table.version()
         self.dataset = arrow_dataset(table, self.ref)
-        self.fields = {f.name: f for f in self.dataset.schema}
+        self.filtered_by_plan = bool(plan and plan.row_filter)
+        self.con = connect(workdir)
+        try:
+            self.fields = {f.name: f for f in self._register(plan)}
+            self._check(columns, filters, sort, plan)
+        except BaseException:
+            self.close()
+            raise
+
+    def _register(self, plan: ReadPlan | None) -> pa.Schema:
+        """Make ``data`` the rows the caller may read: the table itself, or the plan's view over it."""
+        try:
+            if plan is None or plan.unrestricted:
+                self.con.register("data", self.dataset)
+                return self.dataset.schema
+            self.con.register("__dv_raw", self.dataset)
+            self.con.execute(f"CREATE TEMP VIEW data AS {plan_select(plan, self.dataset.schema, '__dv_raw')}")
+            return self.con.sql("SELECT * FROM data LIMIT 0").to_arrow_table().schema
+        except duckdb.Error as exc:
+            raise DataValleyError(f"table `{self.ref}` cannot be read: {exc}") from None
+
+    def _check(
+        self,
+        columns: Sequence[str] | None,
+        filters: Sequence[FilterLike],
+        sort: Sequence[str],
+        plan: ReadPlan | None,
+    ) -> None:
         self.output = self._columns(columns)
         self.where: list[str] = []
         self.params: list[Any] = []
@@ -271,18 +301,13 @@ class _Read:
                 [
                     sorted([f.column, f.op, f.value] for f in checked),
                     [[k.column, k.descending] for k in self.keys],
+                    [plan.basis, plan.grant_id] if plan else None,
                 ]
             ).encode()
         ).hexdigest()[:16]
         self.after: list[Any] | None = None
         if self.cursor:
             self.after = self._after(self.cursor)
-        self.con = connect(workdir)
-        try:
-            self.con.register("data", self.dataset)
-        except duckdb.Error as exc:
-            self.close()
-            raise DataValleyError(f"table `{self.ref}` cannot be read: {exc}") from None
 
     # checking
 
@@ -425,9 +450,11 @@ class _Read:
     def count(self) -> int:
         if self.cursor:
             return self.cursor.count
-        if not self.where:
+        if not self.where and not self.filtered_by_plan:
             return delta.row_count(self.table)  # exact, from the log
-        sql = "SELECT count(*) FROM data WHERE " + " AND ".join(f"({w})" for w in self.where)
+        sql = "SELECT count(*) FROM data"
+        if self.where:
+            sql += " WHERE " + " AND ".join(f"({w})" for w in self.where)
         return int(self.run(sql, list(self.params)).fetchall()[0][0])
 
     def column_info(self) -> list[RowsColumn]:
@@ -479,6 +506,7 @@ def read_rows(
     after: str | None = None,
     limit: int = DEFAULT_PAGE_ROWS,
     workdir: Path | None = None,
+    plan: ReadPlan | None = None,
 ) -> RowsPage:
     """One page of a table's rows; pass the page's ``next`` as ``after`` for the one after it.
 
@@ -488,7 +516,14 @@ def read_rows(
     if not 1 <= limit <= MAX_PAGE_ROWS:
         raise InvalidInput.for_field("limit", f"a page holds 1 to {MAX_PAGE_ROWS} rows")
     read = _Read(
-        location, version=version, columns=columns, filters=filters, sort=sort, after=after, workdir=workdir
+        location,
+        version=version,
+        columns=columns,
+        filters=filters,
+        sort=sort,
+        after=after,
+        workdir=workdir,
+        plan=plan,
     )
     try:
         count = read.count()
@@ -551,6 +586,7 @@ def stream_rows(
     after: str | None = None,
     limit: int | None = None,
     workdir: Path | None = None,
+    plan: ReadPlan | None = None,
 ) -> RowsStream:
     """Every matching row (from the cursor ``after``, up to ``limit``), streamed in Arrow batches.
 
@@ -559,7 +595,14 @@ def stream_rows(
     if limit is not None and limit < 1:
         raise InvalidInput.for_field("limit", "give 1 or more, or leave it out for every row")
     read = _Read(
-        location, version=version, columns=columns, filters=filters, sort=sort, after=after, workdir=workdir
+        location,
+        version=version,
+        columns=columns,
+        filters=filters,
+        sort=sort,
+        after=after,
+        workdir=workdir,
+        plan=plan,
     )
     try:
         sql, params = read.select(read.output, ordered=bool(sort) or after is not None, limit=limit)

@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -21,6 +21,23 @@ class ServerSettings(BaseModel):
 
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)
+
+
+class AuthSettings(BaseModel):
+    """Logins, portal sessions, API tokens and the failed-login limit (``DATAVALLEY_AUTH__*``)."""
+
+    session_hours: float = Field(default=12, gt=0, le=24 * 30, description="a portal login lasts this long")
+    cookie_secure: bool = Field(
+        default=True, description="send the session cookie over HTTPS only (browsers exempt localhost)"
+    )
+    token_days: int = Field(default=90, ge=1, le=3650, description="default lifetime of a new API token")
+    login_window_seconds: int = Field(
+        default=900, ge=1, description="failed logins count against the limits for this long"
+    )
+    login_max_failures_per_user: int = Field(default=5, ge=1, description="per user name, in the window")
+    login_max_failures_per_address: int = Field(
+        default=20, ge=1, description="per client address, in the window"
+    )
 
 
 class Settings(BaseSettings):
@@ -34,6 +51,13 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL of the metadata store; default: SQLite file in the home folder",
     )
     server: ServerSettings = Field(default_factory=ServerSettings)
+    admin_user: str | None = Field(
+        default=None, description="name of the first platform admin `datavalley init` creates (default admin)"
+    )
+    admin_password: SecretStr | None = Field(
+        default=None, description="its password; default: a random one, printed once"
+    )
+    auth: AuthSettings = Field(default_factory=AuthSettings)
     ingest_allow_private_urls: bool = Field(
         default=False,
         description="let ingest-from-URL fetch loopback and private-network addresses (off: SSRF guard)",

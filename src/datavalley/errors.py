@@ -9,6 +9,7 @@
     ├── Conflict                    409  the name is taken, or the state forbids the change
     ├── Unauthorized                401  no valid credentials
     ├── Forbidden                   403  credentials fine, permission missing
+    ├── TooManyRequests             429  too many attempts (failed logins); says when to try again
     └── StoreUnavailable            503  the metadata store cannot be reached
 
 Engine errors (SQLAlchemy, DuckDB, deltalake) are translated into these at the boundary, so callers
@@ -42,6 +43,11 @@ class DataValleyError(Exception):
         super().__init__(message)
         self.message = message
         self.details: list[ErrorDetail] = details or []
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """HTTP headers the response carries besides the body (``Retry-After``, ``WWW-Authenticate``)."""
+        return {}
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON error shape of the native API: ``{"error": {...}}``."""
@@ -84,10 +90,29 @@ class Unauthorized(DataValleyError):
     status = 401
     code = "unauthorized"
 
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"WWW-Authenticate": 'Bearer realm="datavalley"'}
+
 
 class Forbidden(DataValleyError):
     status = 403
     code = "forbidden"
+
+
+class TooManyRequests(DataValleyError):
+    """Too many attempts; ``retry_after`` seconds from now the caller may try again."""
+
+    status = 429
+    code = "too_many_requests"
+
+    def __init__(self, message: str, *, retry_after: int, details: list[ErrorDetail] | None = None) -> None:
+        super().__init__(message, details=details)
+        self.retry_after = max(1, int(retry_after))
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
 
 
 class StoreUnavailable(DataValleyError):
@@ -105,6 +130,7 @@ ERRORS_BY_STATUS: dict[int, type[DataValleyError]] = {
         Conflict,
         Unauthorized,
         Forbidden,
+        TooManyRequests,
         StoreUnavailable,
     )
 }

@@ -50,7 +50,7 @@ from sqlalchemy.orm import Session
 from datavalley.catalog.models import Dataset, Organization, Table
 from datavalley.catalog.tables import TableLocation, locate, table_record
 from datavalley.config import Settings
-from datavalley.errors import Forbidden, NotFound
+from datavalley.errors import Forbidden, NotFound, Unauthorized
 
 Role = Literal["admin", "editor", "member"]
 ROLES: tuple[Role, ...] = ("admin", "editor", "member")
@@ -199,10 +199,38 @@ def check_dataset_visible(session: Session, caller: Caller, org: str, name: str)
 
 
 def check_may_edit(caller: Caller, org: str, what: str) -> None:
-    """Editors of the owner organization (and the authority) change its datasets and tables."""
+    """Editors of the owner organization (and the authority) change its datasets and tables.
+
+    Anonymous callers get 401 (log in), others 403.
+    """
     if not caller.may_edit(org):
-        who = "log in as an editor" if caller.anonymous else f"`{caller.name}` is not an editor"
-        raise Forbidden(f"{what} needs the editor role in organization `{org}`; {who}")
+        if caller.anonymous:
+            raise Unauthorized(f"{what} needs the editor role in organization `{org}`; log in as an editor")
+        raise Forbidden(
+            f"{what} needs the editor role in organization `{org}`; `{caller.name}` is not an editor"
+        )
+
+
+def check_may_administer(caller: Caller, org: str, what: str) -> None:
+    """Admins of the organization (and the authority) manage its members and the organization itself."""
+    if not caller.may_administer(org):
+        if caller.anonymous:
+            raise Unauthorized(f"{what} needs the admin role in organization `{org}`; log in as its admin")
+        raise Forbidden(f"{what} needs the admin role in organization `{org}`; `{caller.name}` is not one")
+
+
+def check_platform_admin(caller: Caller, what: str) -> None:
+    """Only the data authority (platform admins) creates organizations and manages users."""
+    if not caller.platform_admin:
+        if caller.anonymous:
+            raise Unauthorized(f"{what} needs a platform admin; log in as one")
+        raise Forbidden(f"{what} needs a platform admin (the data authority); `{caller.name}` is not one")
+
+
+def check_logged_in(caller: Caller, what: str) -> None:
+    """Anything about "me" needs a user: anonymous callers get 401."""
+    if caller.user is None:
+        raise Unauthorized(f"{what} needs you to log in (a session, or `Authorization: Bearer <token>`)")
 
 
 # --- reading rows ---------------------------------------------------------------------------------

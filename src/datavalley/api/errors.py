@@ -73,7 +73,7 @@ def _validation_details(errors: list[dict[str, Any]]) -> list[ErrorDetail]:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DataValleyError)
     async def _ours(_request: Request, exc: DataValleyError) -> JSONResponse:
-        return JSONResponse(exc.to_dict(), status_code=exc.status)
+        return JSONResponse(exc.to_dict(), status_code=exc.status, headers=exc.headers or None)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -6,13 +6,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, Depends, FastAPI
-from fastapi.responses import RedirectResponse
 
-from datavalley import __version__
+from datavalley import __version__, web
 from datavalley.api.deps import reject_nul
 from datavalley.api.errors import install_error_handlers
 from datavalley.api.routes import datasets, ingest, meta, organizations, table_changes, tables
 from datavalley.config import Settings
+from datavalley.interop import dcat_routes
 from datavalley.runtime import Runtime, open_runtime
 
 API_PREFIX = "/api/v1"
@@ -46,9 +46,6 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     api.include_router(tables.router)
     api.include_router(table_changes.router)
     app.include_router(api)
-
-    @app.get("/", include_in_schema=False)
-    def root() -> RedirectResponse:
-        return RedirectResponse("/docs")
-
+    app.include_router(dcat_routes.router)
+    web.install(app)  # the portal: pages from `/`, files under /static, HTML error pages outside /api
     return app

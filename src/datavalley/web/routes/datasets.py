@@ -1,0 +1,65 @@
+"""``/datasets/{org}/{name}``: a dataset's metadata and tables, and an explorer for one of its tables.
+
+The explorer (grid, chart, downloads) runs in the browser against the rows API
+(``/api/v1/datasets/{org}/{name}/tables/{table}/rows``), so whatever rules that API enforces hold here too.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from datavalley.api.deps import RuntimeDep
+from datavalley.catalog import service
+from datavalley.catalog.tables import TableDetail
+from datavalley.query.rows import MAX_PAGE_ROWS
+from datavalley.web.catalog_view import dataset_tables
+from datavalley.web.render import page
+from datavalley.web.snippets import available_snippets, table_snippets
+
+router = APIRouter()
+
+GRID_PAGE_ROWS = 25
+#: How many rows the chart builder aggregates in the browser (one page of the rows API).
+CHART_ROW_CAP = MAX_PAGE_ROWS
+
+
+def explorer_config(table: TableDetail) -> dict[str, object]:
+    """What the grid and chart scripts need, handed over as a JSON data block."""
+    base = f"/api/v1/datasets/{table.organization}/{table.dataset}/tables/{table.name}"
+    return {
+        "rowsUrl": f"{base}/rows",
+        "columns": [
+            {"name": c.name, "label": c.label, "type": c.type, "tags": c.tags} for c in table.columns
+        ],
+        "rowCount": table.row_count,
+        "pageRows": GRID_PAGE_ROWS,
+        "chartCap": CHART_ROW_CAP,
+    }
+
+
+@router.get("/datasets/{org}/{name}", response_class=HTMLResponse)
+def dataset_page(request: Request, rt: RuntimeDep, org: str, name: str) -> HTMLResponse:
+    with rt.session() as session:
+        dataset = service.get_dataset(session, org, name)
+        owner = service.get_organization(session, org)
+        tables = dataset_tables(session, rt.settings, org, name)
+    asked = request.query_params.get("table")
+    current = next((t for t in tables if t.name == asked), tables[0] if tables else None)
+    snippets = []
+    if current is not None:
+        paths = [getattr(r, "path", "") for r in request.app.routes]
+        snippets = table_snippets(
+            str(request.base_url), org, name, current.name, available=available_snippets(paths)
+        )
+    return page(
+        request,
+        "dataset.html",
+        dataset=dataset,
+        owner=owner,
+        tables=tables,
+        current=current,
+        explorer=explorer_config(current) if current else None,
+        snippets=snippets,
+        chart_cap=CHART_ROW_CAP,
+    )

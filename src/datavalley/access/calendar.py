@@ -16,7 +16,7 @@ Days are the days of the platform's time zone (``DATAVALLEY_TIMEZONE``, default 
 >>> cal.is_working_day(date(2026, 10, 1)), cal.is_working_day(date(2026, 10, 3))
 (False, False)
 >>> cal.due(datetime(2026, 9, 30, 15, 0, tzinfo=UTC), 2).isoformat()
-'2026-10-05T00:00:00+00:00'
+'2026-10-06T00:00:00+00:00'
 """
 
 from __future__ import annotations

@@ -5,5 +5,6 @@ from __future__ import annotations
 
 def import_all_models() -> None:
     import datavalley.access.models  # noqa: F401
+    import datavalley.access.sharing_models  # noqa: F401
     import datavalley.catalog.models  # noqa: F401
     import datavalley.query.models  # noqa: F401

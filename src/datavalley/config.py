@@ -23,6 +23,15 @@ class ServerSettings(BaseModel):
     port: int = Field(default=8080, ge=1, le=65535)
 
 
+class QuerySettings(BaseModel):
+    """Limits of one SQL query (``DATAVALLEY_QUERY__*``): it is interrupted when its time is up."""
+
+    engine: str = Field(default="duckdb", description="query engine: duckdb")
+    timeout_seconds: float = Field(default=60.0, gt=0, le=86_400)
+    memory_limit: str = Field(default="2GB", description="DuckDB memory limit shared by running queries")
+    threads: int | None = Field(default=None, ge=1, le=256, description="default: the machine's cores")
+
+
 class AuthSettings(BaseModel):
     """Logins, portal sessions, API tokens and the failed-login limit (``DATAVALLEY_AUTH__*``)."""
 
@@ -51,6 +60,7 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL of the metadata store; default: SQLite file in the home folder",
     )
     server: ServerSettings = Field(default_factory=ServerSettings)
+    query: QuerySettings = Field(default_factory=QuerySettings)
     admin_user: str | None = Field(
         default=None, description="name of the first platform admin `datavalley init` creates (default admin)"
     )

@@ -11,6 +11,7 @@ from datavalley import __version__, web
 from datavalley.api.deps import reject_nul
 from datavalley.api.errors import install_error_handlers
 from datavalley.api.routes import datasets, ingest, meta, organizations, table_changes, tables
+from datavalley.api.routes import auth, tokens, users
 from datavalley.config import Settings
 from datavalley.interop import dcat_routes
 from datavalley.runtime import Runtime, open_runtime
@@ -45,6 +46,9 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     api.include_router(ingest.router)
     api.include_router(tables.router)
     api.include_router(table_changes.router)
+    api.include_router(auth.router)
+    api.include_router(users.router)
+    api.include_router(tokens.router)
     app.include_router(api)
     app.include_router(dcat_routes.router)
     web.install(app)  # the portal: pages from `/`, files under /static, HTML error pages outside /api

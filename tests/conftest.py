@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -90,15 +91,80 @@ def runtime(settings: Settings) -> Iterator[Runtime]:
     rt.close()
 
 
-@pytest.fixture
-def client(settings: Settings) -> Iterator[object]:
-    """An in-process HTTP client of a freshly started app."""
-    from fastapi.testclient import TestClient
+#: the platform admin the ``client`` fixture acts as
+ADMIN = "admin"
 
+
+def bearer(app: Any, user: str, *, platform_admin: bool = False, **roles: str) -> dict[str, str]:
+    """Headers that authenticate as ``user`` (made if missing, with ``roles`` such as ``stats="editor"``)."""
+    from tests.factories import make_token, make_user
+
+    with app.state.runtime.session() as session:
+        make_user(session, user, platform_admin=platform_admin, **roles)
+        return {"Authorization": f"Bearer {make_token(session, user)}"}
+
+
+@pytest.fixture
+def app(settings: Settings) -> Any:
+    """The app of this test (started by the ``client`` fixture)."""
     from datavalley.api.app import create_app
 
-    with TestClient(create_app(settings), raise_server_exceptions=False) as test_client:
+    return create_app(settings)
+
+
+@pytest.fixture
+def client(app: Any) -> Iterator[Any]:
+    """An in-process HTTP client of a freshly started app, acting as a platform admin (an API token)."""
+    from fastapi.testclient import TestClient
+
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+        test_client.headers.update(bearer(app, ADMIN, platform_admin=True))
         yield test_client
+
+
+@pytest.fixture
+def client_as(client: Any, app: Any) -> Callable[..., Any]:
+    """``client_as("li", stats="editor")``: a client of the same app acting as that user (made if missing).
+
+    Organizations named in the roles are created if missing. ``client_as(None)`` is anonymous.
+    """
+    from fastapi.testclient import TestClient
+
+    def make(user: str | None, *, platform_admin: bool = False, **roles: str) -> Any:
+        headers = bearer(app, user, platform_admin=platform_admin, **roles) if user else {}
+        return TestClient(app, raise_server_exceptions=False, headers=headers)
+
+    return make
+
+
+@pytest.fixture
+def anonymous(client_as: Callable[..., Any]) -> Any:
+    """A client without credentials."""
+    return client_as(None)
+
+
+@pytest.fixture
+def outsider(client_as: Callable[..., Any]) -> Any:
+    """A logged-in user who belongs to no organization."""
+    return client_as("olga")
+
+
+@pytest.fixture
+def stats_member(client_as: Callable[..., Any]) -> Any:
+    """A member (reader) of organization ``stats``."""
+    return client_as("mei", stats="member")
+
+
+@pytest.fixture
+def stats_editor(client_as: Callable[..., Any]) -> Any:
+    """An editor of organization ``stats``."""
+    return client_as("eddie", stats="editor")
+
+
+@pytest.fixture
+def other_editor(client_as: Callable[..., Any]) -> Any:
+    """An editor of organization ``other`` (and of nothing in ``stats``)."""
+    return client_as("otto", other="editor")
 
 
 class Cli:

@@ -15,7 +15,7 @@ from tests.api.expect import API, error_of, json_of
 UNREACHABLE_STORE = "postgresql+psycopg://postgres@127.0.0.1:1/none"
 
 
-def test_every_error_has_the_same_shape(client, monkeypatch, tmp_path, caplog):
+def test_every_error_has_the_same_shape(client, client_as, monkeypatch, tmp_path, caplog):
     json_of(client.post(f"{API}/organizations", json={"name": "stats"}), 201)
     json_of(client.post(f"{API}/datasets", json={"organization": "stats", "name": "gdp"}), 201)
     codes = {}
@@ -34,6 +34,12 @@ def test_every_error_has_the_same_shape(client, monkeypatch, tmp_path, caplog):
     error = error_of(client.post(f"{API}/organizations", json={"name": "Bad Name"}), 422)
     assert [d["field"] for d in error["details"]] == ["name"] and "Bad Name" in error["message"]
     codes[422] = error["code"]
+    error = error_of(client_as(None).post(f"{API}/organizations", json={"name": "x"}), 401)
+    assert "platform admin" in error["message"]
+    codes[401] = error["code"]
+    error = error_of(client_as("olga").delete(f"{API}/organizations/stats"), 403)
+    assert "`olga`" in error["message"]
+    codes[403] = error["code"]
     for response in [  # malformed JSON, and a rule the catalog service checks: the same shape and code
         client.post(
             f"{API}/organizations", content=b'{"name": ', headers={"content-type": "application/json"}
@@ -66,7 +72,8 @@ def test_every_error_has_the_same_shape(client, monkeypatch, tmp_path, caplog):
             error = error_of(down.get(path), 503)
             assert "127.0.0.1:1" in error["message"], error["message"]  # says which store
         codes[503] = error["code"]
-        error_of(down.post(f"{API}/organizations", json={"name": "x"}), 503)
+        token = {"Authorization": "Bearer dv_" + "x" * 43}  # checking a token needs the store
+        error_of(down.post(f"{API}/organizations", json={"name": "x"}, headers=token), 503)
     finally:
         app.state.runtime.close()
 

@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from datavalley.api.app import create_app
+from tests.conftest import ADMIN, bearer
 
 
 @pytest.fixture
@@ -112,7 +113,9 @@ def file_server(tmp_path):
 
 def test_ingest_from_url(settings, file_server):
     allowed = settings.model_copy(update={"ingest_allow_private_urls": True})
-    with TestClient(create_app(allowed), raise_server_exceptions=False) as c:
+    app = create_app(allowed)
+    with TestClient(app, raise_server_exceptions=False) as c:
+        c.headers.update(bearer(app, ADMIN, platform_admin=True))
         c.post("/api/v1/organizations", json={"name": "stats"})
         c.post("/api/v1/datasets", json={"organization": "stats", "name": "people"})
         r = c.post("/api/v1/datasets/stats/people/ingest/url", json={"url": f"{file_server}/counties.csv"})

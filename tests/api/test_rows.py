@@ -8,21 +8,17 @@ import json
 
 import pyarrow.parquet as pq
 import pytest
-from fastapi.testclient import TestClient
 
-from datavalley.api.app import create_app
 from tests.query.tables import PEOPLE_CSV, csv_text, load_table
 
 ROWS = "/api/v1/datasets/stats/people/tables/people/rows"
 
 
 @pytest.fixture
-def api(settings, runtime, tmp_path):
-    """A client of the app with the tables routes, and the people table loaded."""
+def api(client, runtime, tmp_path):
+    """A platform admin's client of the app, with the people table loaded."""
     load_table(runtime, tmp_path, "people", PEOPLE_CSV)
-    app = create_app(settings)
-    with TestClient(app, raise_server_exceptions=False) as client:
-        yield client
+    return client
 
 
 def assert_error(response, status: int, field: str | None = None) -> dict:

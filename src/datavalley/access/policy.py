@@ -41,6 +41,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from types import MappingProxyType
 from typing import Literal
 
@@ -211,6 +212,13 @@ def check_may_edit(caller: Caller, org: str, what: str) -> None:
         )
 
 
+def check_dataset_editable(session: Session, caller: Caller, org: str, name: str, what: str) -> Dataset:
+    """The dataset, if the caller may change it: 404 if it is hidden from them, else 401/403 if not an editor."""
+    found = check_dataset_visible(session, caller, org, name)
+    check_may_edit(caller, org, what)
+    return found
+
+
 def check_may_administer(caller: Caller, org: str, what: str) -> None:
     """Admins of the organization (and the authority) manage its members and the organization itself."""
     if not caller.may_administer(org):
@@ -265,6 +273,7 @@ def plan_read(
     table: str,
     *,
     columns: Sequence[str] | None = None,
+    now: datetime | None = None,
 ) -> ReadPlan:
     """Decide what ``caller`` may read of ``org/dataset/table``.
 
@@ -295,6 +304,11 @@ def plan_read(
         masks = _tag_masks(record, all_columns)
         return ReadPlan(location, all_columns, all_columns, masks=MappingProxyType(masks), basis=basis)
     if ds.sharing == "conditional" and ds.state in LIVE_STATES:
+        from datavalley.access.grants import plan_from_grants  # grants build on this module
+
+        granted = plan_from_grants(session, caller, ds, record, location, all_columns, now=now)
+        if granted is not None:
+            return granted
         raise Forbidden(
             f"dataset `{org}/{dataset}` is shared on conditions: `{caller.name}` has no grant for "
             f"table `{table}`; open a request for it (purpose and period) and wait for approval"

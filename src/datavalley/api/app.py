@@ -10,8 +10,18 @@ from fastapi import APIRouter, Depends, FastAPI
 from datavalley import __version__, web
 from datavalley.api.deps import reject_nul
 from datavalley.api.errors import install_error_handlers
-from datavalley.api.routes import datasets, ingest, meta, organizations, table_changes, tables
-from datavalley.api.routes import auth, tokens, users
+from datavalley.api.routes import (
+    auth,
+    datasets,
+    ingest,
+    meta,
+    organizations,
+    table_changes,
+    tables,
+    tokens,
+    users,
+)
+from datavalley.api.routes import apis, query
 from datavalley.config import Settings
 from datavalley.interop import dcat_routes
 from datavalley.runtime import Runtime, open_runtime
@@ -45,6 +55,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     api.include_router(datasets.router)
     api.include_router(ingest.router)
     api.include_router(tables.router)
+    api.include_router(query.router)
+    api.include_router(apis.router)
     api.include_router(table_changes.router)
     api.include_router(auth.router)
     api.include_router(users.router)

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from datavalley.access.policy import Caller, visible_datasets
 from datavalley.catalog.models import Dataset, DatasetTag, DatasetTheme, Organization
 from datavalley.catalog.schemas import (
     DatasetCreate,
@@ -34,8 +35,16 @@ def _organization(session: Session, name: str) -> Organization:
     return org
 
 
-def _organization_public(session: Session, org: Organization) -> OrganizationPublic:
-    count = session.scalar(select(func.count()).where(Dataset.organization_id == org.id)) or 0
+def _organization_public(
+    session: Session, org: Organization, caller: Caller | None = None
+) -> OrganizationPublic:
+    """The organization with the number of its datasets ``caller`` may see (None: every dataset)."""
+    count = (
+        session.scalar(
+            select(func.count()).where(Dataset.organization_id == org.id, visible_datasets(caller))
+        )
+        or 0
+    )
     return OrganizationPublic.model_validate(org).model_copy(update={"dataset_count": count})
 
 
@@ -56,15 +65,23 @@ def create_organization(session: Session, data: OrganizationCreate) -> Organizat
     return _organization_public(session, org)
 
 
-def get_organization(session: Session, name: str) -> OrganizationPublic:
-    return _organization_public(session, _organization(session, name))
+def get_organization(session: Session, name: str, *, caller: Caller | None = None) -> OrganizationPublic:
+    return _organization_public(session, _organization(session, name), caller)
 
 
 def list_organizations(
-    session: Session, *, limit: int = 100, offset: int = 0, kind: str | None = None
+    session: Session,
+    *,
+    limit: int = 100,
+    offset: int = 0,
+    kind: str | None = None,
+    caller: Caller | None = None,
 ) -> OrganizationsPublic:
     counts = (
-        select(Dataset.organization_id, func.count().label("n")).group_by(Dataset.organization_id).subquery()
+        select(Dataset.organization_id, func.count().label("n"))
+        .where(visible_datasets(caller))
+        .group_by(Dataset.organization_id)
+        .subquery()
     )
     stmt = select(Organization, func.coalesce(counts.c.n, 0)).outerjoin(
         counts, counts.c.organization_id == Organization.id
@@ -78,7 +95,9 @@ def list_organizations(
     return OrganizationsPublic(data=data, count=session.scalar(total) or 0)
 
 
-def update_organization(session: Session, name: str, data: OrganizationUpdate) -> OrganizationPublic:
+def update_organization(
+    session: Session, name: str, data: OrganizationUpdate, *, caller: Caller | None = None
+) -> OrganizationPublic:
     org = _organization(session, name)
     changes = {k: v for k, v in fields_set(data).items() if v is not None}
     for key, value in changes.items():
@@ -86,7 +105,7 @@ def update_organization(session: Session, name: str, data: OrganizationUpdate) -
     if changes:
         org.modified = utcnow()
     session.flush()
-    return _organization_public(session, org)
+    return _organization_public(session, org, caller)
 
 
 def delete_organization(session: Session, name: str) -> None:

@@ -6,7 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from datavalley.api.deps import Offset, RuntimeDep
+from datavalley.access.policy import check_dataset_editable, check_dataset_visible, check_may_edit
+from datavalley.api.deps import CallerDep, Offset, RuntimeDep
 from datavalley.catalog import service
 from datavalley.catalog.schemas import DatasetCreate, DatasetPublic, DatasetsPublic, DatasetUpdate, Slug
 from datavalley.catalog.search import SearchQuery, SortKey, search_datasets
@@ -24,6 +25,7 @@ class DatasetCreateRequest(DatasetCreate):
 @router.get("/search", response_model=DatasetsPublic, summary="Search datasets (same as GET /datasets)")
 def find_datasets(
     rt: RuntimeDep,
+    caller: CallerDep,
     q: Annotated[str | None, Query(max_length=500, description="words to find")] = None,
     organization: Annotated[list[str], Query(description="any of these organizations")] = [],  # noqa: B006
     tag: Annotated[list[str], Query(description="all of these tags")] = [],  # noqa: B006
@@ -48,31 +50,37 @@ def find_datasets(
         offset=offset,
     )
     with rt.session() as session:
-        return search_datasets(session, query)
+        return search_datasets(session, query, caller=caller)
 
 
 @router.post("/datasets", response_model=DatasetPublic, status_code=201, summary="Create a dataset")
-def create_dataset(rt: RuntimeDep, body: DatasetCreateRequest) -> DatasetPublic:
+def create_dataset(rt: RuntimeDep, caller: CallerDep, body: DatasetCreateRequest) -> DatasetPublic:
+    check_may_edit(caller, body.organization, "creating a dataset")
     data = DatasetCreate.model_validate(body.model_dump(exclude={"organization"}))
     with rt.session() as session:
         return service.create_dataset(session, body.organization, data)
 
 
 @router.get("/datasets/{org}/{name}", response_model=DatasetPublic, summary="Show a dataset")
-def get_dataset(rt: RuntimeDep, org: str, name: str) -> DatasetPublic:
+def get_dataset(rt: RuntimeDep, caller: CallerDep, org: str, name: str) -> DatasetPublic:
     with rt.session() as session:
+        check_dataset_visible(session, caller, org, name)
         return service.get_dataset(session, org, name)
 
 
 @router.patch("/datasets/{org}/{name}", response_model=DatasetPublic, summary="Change a dataset")
-def update_dataset(rt: RuntimeDep, org: str, name: str, body: DatasetUpdate) -> DatasetPublic:
+def update_dataset(
+    rt: RuntimeDep, caller: CallerDep, org: str, name: str, body: DatasetUpdate
+) -> DatasetPublic:
     with rt.session() as session:
+        check_dataset_editable(session, caller, org, name, "changing a dataset")
         return service.update_dataset(session, org, name, body)
 
 
 @router.delete("/datasets/{org}/{name}", status_code=204, summary="Delete a dataset")
-def delete_dataset(rt: RuntimeDep, org: str, name: str) -> Response:
+def delete_dataset(rt: RuntimeDep, caller: CallerDep, org: str, name: str) -> Response:
     with rt.session() as session:
+        check_dataset_editable(session, caller, org, name, "deleting a dataset")
         locations = dataset_table_locations(session, rt.settings, org, name)
         service.delete_dataset(session, org, name)
     for location in locations:

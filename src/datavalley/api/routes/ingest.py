@@ -21,8 +21,8 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from datavalley.api.deps import RuntimeDep
-from datavalley.catalog.tables import dataset_record
+from datavalley.access.policy import check_dataset_editable
+from datavalley.api.deps import CallerDep, RuntimeDep
 from datavalley.errors import BadRequest, InvalidInput
 from datavalley.ingest.load import IngestRequest, OnError, WriteMode, ingest
 
@@ -99,6 +99,7 @@ async def _receive(request: Request, workdir: Path, filename: str | None) -> tup
 async def upload_file(
     request: Request,
     rt: RuntimeDep,
+    caller: CallerDep,
     org: str,
     dataset: str,
     table: Annotated[str | None, Query(description="table name; default: the file's name")] = None,
@@ -109,8 +110,11 @@ async def upload_file(
     sheet: str | None = None,
     filename: Annotated[str | None, Query(description="name of a raw (non-multipart) upload")] = None,
 ) -> IngestResultsPublic:
-    with rt.session() as session:
-        dataset_record(session, org, dataset)  # 404 before the body is read
+    def check() -> None:
+        with rt.session() as session:  # 404 / 403 before the body is read
+            check_dataset_editable(session, caller, org, dataset, "loading data")
+
+    await run_in_threadpool(check)
     workdir = rt.settings.home / "tmp" / f"upload-{uuid.uuid4().hex[:12]}"
     workdir.mkdir(parents=True, exist_ok=True)
     try:
@@ -125,7 +129,7 @@ async def upload_file(
             encoding=encoding,
             on_error=on_error,
             sheet=sheet,
-            user="api",
+            user=caller.name,
         )
         results = await run_in_threadpool(ingest, rt, ingest_request)
     finally:
@@ -156,10 +160,12 @@ def check_public_url(url: str, *, allow_private: bool) -> None:
 @router.post(
     "/ingest/url", response_model=IngestResultsPublic, status_code=201, summary="Load a file from a URL"
 )
-def ingest_url(rt: RuntimeDep, org: str, dataset: str, body: IngestFromUrl) -> IngestResultsPublic:
-    check_public_url(body.url, allow_private=rt.settings.ingest_allow_private_urls)
+def ingest_url(
+    rt: RuntimeDep, caller: CallerDep, org: str, dataset: str, body: IngestFromUrl
+) -> IngestResultsPublic:
     with rt.session() as session:
-        dataset_record(session, org, dataset)
+        check_dataset_editable(session, caller, org, dataset, "loading data")
+    check_public_url(body.url, allow_private=rt.settings.ingest_allow_private_urls)
     if not body.url:
         raise BadRequest("give the url to load from")
     results = ingest(
@@ -173,7 +179,7 @@ def ingest_url(rt: RuntimeDep, org: str, dataset: str, body: IngestFromUrl) -> I
             encoding=body.encoding,
             on_error=body.on_error,
             sheet=body.sheet,
-            user="api",
+            user=caller.name,
         ),
     )
     data = [IngestResultPublic(**asdict(r)) for r in results]

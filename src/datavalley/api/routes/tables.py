@@ -8,7 +8,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
-from datavalley.api.deps import RuntimeDep
+from datavalley.access.policy import check_dataset_visible, plan_read
+from datavalley.api.deps import CallerDep, RuntimeDep
 from datavalley.catalog import tables as table_service
 from datavalley.catalog.tables import TableDetail, TablePublic
 from datavalley.errors import InvalidInput
@@ -34,8 +35,9 @@ class TablesPublic(BaseModel):
 @router.get(
     "/datasets/{org}/{dataset}/tables", response_model=TablesPublic, summary="List a dataset's tables"
 )
-def list_tables(rt: RuntimeDep, org: str, dataset: str) -> TablesPublic:
+def list_tables(rt: RuntimeDep, caller: CallerDep, org: str, dataset: str) -> TablesPublic:
     with rt.session() as session:
+        check_dataset_visible(session, caller, org, dataset)
         found = table_service.list_tables(session, rt.settings, org, dataset)
     return TablesPublic(data=found, count=len(found))
 
@@ -47,12 +49,14 @@ def list_tables(rt: RuntimeDep, org: str, dataset: str) -> TablesPublic:
 )
 def get_table(
     rt: RuntimeDep,
+    caller: CallerDep,
     org: str,
     dataset: str,
     table: str,
     version: Annotated[int | None, Query(ge=0, description="an older version (default: newest)")] = None,
 ) -> TableDetail:
     with rt.session() as session:
+        check_dataset_visible(session, caller, org, dataset)
         return table_service.describe_table(session, rt.settings, org, dataset, table, version=version)
 
 
@@ -72,6 +76,7 @@ def _names(text: str | None) -> list[str]:
 def read_rows(
     request: Request,
     rt: RuntimeDep,
+    caller: CallerDep,
     org: str,
     dataset: str,
     table: str,
@@ -86,7 +91,8 @@ def read_rows(
 ) -> RowsPage | StreamingResponse:
     filters = [(k, v) for k, v in request.query_params.multi_items() if k not in rows.RESERVED_PARAMS]
     with rt.session() as session:
-        location = table_service.locate_table(session, rt.settings, org, dataset, table)
+        plan = plan_read(session, rt.settings, caller, org, dataset, table)
+    location = plan.location
     workdir = rt.settings.home / "tmp" / "duckdb"
     if format == "json":
         if limit is not None and limit > rows.MAX_PAGE_ROWS:
@@ -103,6 +109,7 @@ def read_rows(
             after=cursor,
             limit=limit or rows.DEFAULT_PAGE_ROWS,
             workdir=workdir,
+            plan=plan,
         )
     download = formats.DOWNLOADS[format]
     stream = rows.stream_rows(
@@ -114,6 +121,7 @@ def read_rows(
         after=cursor,
         limit=limit,
         workdir=workdir,
+        plan=plan,
     )
     filename = f"{location.name}-v{stream.version}.{download.extension}"
     return StreamingResponse(

@@ -325,9 +325,9 @@ def check_rule(settings: Settings, table: Table, rule: TableRule, *, field: str)
         from datavalley.query.sql import check_predicate
 
         try:
-            check_predicate(row_filter, list(types))
+            check_predicate(row_filter, list(types), field_name=f"{field}.row_filter")
         except InvalidInput as exc:
-            problems.append(ErrorDetail(f"{field}.row_filter", exc.message))
+            problems.extend(exc.details or [ErrorDetail(f"{field}.row_filter", exc.message)])
     if problems:
         raise InvalidInput("; ".join(f"`{p.field}`: {p.message}" for p in problems), details=problems)
     return TableRule(columns=columns, row_filter=row_filter, masks=masks)

@@ -117,9 +117,15 @@ def test_serve_then_use_the_api_and_the_cli_on_one_store(cli, settings, tmp_path
         )
     try:
         _wait_for_health(base, server, log)
+        water = {"name": "water", "title": "水利厅 Water Resources", "kind": "department"}
+        refused = httpx.post(f"{base}/api/v1/organizations", json=water, timeout=10)
+        assert refused.status_code == 401, refused.text  # anonymous callers create nothing
+        ok(cli("user", "create", "ops", "--admin", "--no-password"))  # the CLI acts as the authority
+        token = json_of(cli("token", "create", "deploy", "--user", "ops", "--json"))["token"]
         created = httpx.post(
             f"{base}/api/v1/organizations",
-            json={"name": "water", "title": "水利厅 Water Resources", "kind": "department"},
+            json=water,
+            headers={"Authorization": f"Bearer {token}"},
             timeout=10,
         )
         assert created.status_code == 201, created.text

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
+from datavalley.access.policy import check_dataset_editable, check_dataset_visible, check_may_edit
 from datavalley.catalog import service
 from datavalley.catalog.schemas import DatasetCreate, DatasetPublic, DatasetUpdate
 from datavalley.catalog.search import SearchQuery, search_datasets
@@ -152,6 +153,7 @@ def create(
     data = DatasetCreate(name=name, **fields)
     rt = state.runtime()
     with rt.session() as session:
+        check_may_edit(state.caller(session), org, "creating a dataset")
         dataset = service.create_dataset(session, org, data)
     print_json(dataset) if as_json else console.print(
         f"created dataset [bold]{dataset.ref}[/] ({dataset.state})"
@@ -174,6 +176,7 @@ def list_(
         result = search_datasets(
             session,
             SearchQuery(organization=[org] if org else [], sort="name", limit=limit, offset=offset),
+            caller=state.caller(session),
         )
     if as_json:
         print_json(result)
@@ -188,6 +191,7 @@ def show(ref: Annotated[str, typer.Argument(metavar="ORG/NAME")], as_json: JsonO
     org, name = service.parse_dataset_ref(ref)
     rt = state.runtime()
     with rt.session() as session:
+        check_dataset_visible(session, state.caller(session), org, name)
         dataset = service.get_dataset(session, org, name)
     print_json(dataset) if as_json else show_dataset(dataset)
 
@@ -220,6 +224,7 @@ def update(
     data = DatasetUpdate(**fields)
     rt = state.runtime()
     with rt.session() as session:
+        check_dataset_editable(session, state.caller(session), org, name, "changing a dataset")
         dataset = service.update_dataset(session, org, name, data)
     print_json(dataset) if as_json else show_dataset(dataset)
 
@@ -234,7 +239,7 @@ def delete(
     org, name = service.parse_dataset_ref(ref)
     rt = state.runtime()
     with rt.session() as session:
-        service.get_dataset(session, org, name)
+        check_dataset_editable(session, state.caller(session), org, name, "deleting a dataset")
     if not yes and not typer.confirm(f"delete dataset {ref}?", default=False):
         raise typer.Exit(code=1)
     with rt.session() as session:

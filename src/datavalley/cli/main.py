@@ -9,7 +9,7 @@ import typer
 
 from datavalley import __version__
 from datavalley.catalog.search import SORT_KEYS, SearchQuery, search_datasets
-from datavalley.cli import datasets, orgs, state, tables
+from datavalley.cli import datasets, orgs, state, tables, tokens, users
 from datavalley.cli.output import console, exits_cleanly, print_json, print_table
 
 app = typer.Typer(
@@ -22,6 +22,9 @@ app = typer.Typer(
 app.add_typer(orgs.app, name="org")
 app.add_typer(datasets.app, name="dataset")
 app.add_typer(tables.app, name="table")
+app.add_typer(users.app, name="user")
+app.add_typer(users.members_app, name="member")
+app.add_typer(tokens.app, name="token")
 app.command("ingest")(exits_cleanly(tables.ingest_command))
 
 
@@ -45,9 +48,22 @@ def main(
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="print the version")
     ] = False,
+    as_user: Annotated[
+        str | None,
+        typer.Option(
+            "--as",
+            metavar="USER",
+            help="act with this user's rights (default: the data authority, with every right)",
+        ),
+    ] = None,
 ) -> None:
-    """DataValley: gather, connect and use a region's data."""
+    """DataValley: gather, connect and use a region's data.
+
+    Run on the server's own home folder, commands act as the data authority; --as USER acts as that
+    user, with the same checks as the HTTP API.
+    """
     state.set_home(home)
+    state.set_acting_user(as_user)
 
 
 @app.command()
@@ -59,6 +75,20 @@ def init() -> None:
     console.print(
         f"DataValley home [bold]{rt.settings.home}[/] ready ({rt.db.dialect} store, schema {revision})"
     )
+    from datavalley.access.accounts import ensure_first_admin
+
+    with rt.session() as session:
+        created = ensure_first_admin(session, rt.settings)
+    if created is not None:
+        name, password = created
+        if password is None:
+            console.print(f"created platform admin [bold]{name}[/] (password from DATAVALLEY_ADMIN_PASSWORD)")
+        else:
+            console.print(
+                f"created platform admin [bold]{name}[/] with password [bold]{password}[/]\n"
+                f"  it is shown this once: note it, or set another with `datavalley user passwd {name}`",
+                highlight=False,
+            )
 
 
 @app.command()
@@ -135,7 +165,7 @@ def search(
     )
     rt = state.runtime()
     with rt.session() as session:
-        result = search_datasets(session, query)
+        result = search_datasets(session, query, caller=state.caller(session))
     if as_json:
         print_json(result)
         return

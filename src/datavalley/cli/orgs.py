@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from datavalley.access.policy import check_may_administer, check_platform_admin
 from datavalley.catalog import service
 from datavalley.catalog.schemas import OrganizationCreate, OrganizationPublic, OrganizationUpdate
 from datavalley.catalog.vocabulary import ORGANIZATION_KINDS, OrganizationKind
@@ -47,6 +48,7 @@ def create(
     data = OrganizationCreate(name=name, title=title, description=description, kind=kind)
     rt = state.runtime()
     with rt.session() as session:
+        check_platform_admin(state.caller(session), "creating an organization")
         org = service.create_organization(session, data)
     print_json(org) if as_json else console.print(f"created organization [bold]{org.name}[/]")
 
@@ -62,7 +64,8 @@ def list_(
     """List organizations with their dataset counts."""
     rt = state.runtime()
     with rt.session() as session:
-        orgs = service.list_organizations(session, limit=limit, offset=offset, kind=kind)
+        caller = state.caller(session)
+        orgs = service.list_organizations(session, limit=limit, offset=offset, kind=kind, caller=caller)
     if as_json:
         print_json(orgs)
         return
@@ -79,7 +82,7 @@ def show(name: str, as_json: JsonOpt = False) -> None:
     """Show one organization."""
     rt = state.runtime()
     with rt.session() as session:
-        org = service.get_organization(session, name)
+        org = service.get_organization(session, name, caller=state.caller(session))
     print_json(org) if as_json else _show(org)
 
 
@@ -97,7 +100,9 @@ def update(
     data = OrganizationUpdate(**{k: v for k, v in given.items() if v is not None})
     rt = state.runtime()
     with rt.session() as session:
-        org = service.update_organization(session, name, data)
+        caller = state.caller(session)
+        check_may_administer(caller, name, "changing an organization")
+        org = service.update_organization(session, name, data, caller=caller)
     print_json(org) if as_json else _show(org)
 
 
@@ -107,5 +112,6 @@ def delete(name: str) -> None:
     """Delete an organization that has no datasets."""
     rt = state.runtime()
     with rt.session() as session:
+        check_platform_admin(state.caller(session), "deleting an organization")
         service.delete_organization(session, name)
     console.print(f"deleted organization [bold]{name}[/]")

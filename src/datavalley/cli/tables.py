@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from datavalley.access.policy import check_dataset_editable, check_dataset_visible
 from datavalley.catalog import tables as table_service
 from datavalley.catalog.service import parse_dataset_ref
 from datavalley.catalog.tables import ColumnUpdate, TableDetail, TableUpdate, parse_table_ref
@@ -82,6 +83,7 @@ def list_(dataset: Annotated[str, typer.Argument(metavar="ORG/DATASET")], as_jso
     org, name = parse_dataset_ref(dataset)
     rt = state.runtime()
     with rt.session() as session:
+        check_dataset_visible(session, state.caller(session), org, name)
         found = table_service.list_tables(session, rt.settings, org, name)
     if as_json:
         print_json([t.model_dump(mode="json") for t in found])
@@ -107,6 +109,7 @@ def show(
     org, ds, name = parse_table_ref(ref)
     rt = state.runtime()
     with rt.session() as session:
+        check_dataset_visible(session, state.caller(session), org, ds)
         detail = table_service.describe_table(session, rt.settings, org, ds, name, version=version)
     print_json(detail) if as_json else show_table(detail)
 
@@ -118,6 +121,7 @@ def history(ref: TableRef, as_json: JsonOpt = False) -> None:
     org, ds, name = parse_table_ref(ref)
     rt = state.runtime()
     with rt.session() as session:
+        check_dataset_visible(session, state.caller(session), org, ds)
         detail = table_service.describe_table(session, rt.settings, org, ds, name)
     if as_json:
         print_json([v.model_dump(mode="json") for v in detail.versions])
@@ -136,7 +140,10 @@ def rollback(
     org, ds, name = parse_table_ref(ref)
     rt = state.runtime()
     with rt.session() as session:
-        detail = table_service.rollback_table(session, rt.settings, org, ds, name, to_version=to_version)
+        check_dataset_editable(session, state.caller(session), org, ds, "rolling back a table")
+        detail = table_service.rollback_table(
+            session, rt.settings, org, ds, name, to_version=to_version, user=state.acting_name()
+        )
     if as_json:
         print_json(detail)
         return
@@ -158,6 +165,7 @@ def update(
     org, ds, name = parse_table_ref(ref)
     rt = state.runtime()
     with rt.session() as session:
+        check_dataset_editable(session, state.caller(session), org, ds, "changing a table")
         detail = table_service.update_table(
             session, rt.settings, org, ds, name, TableUpdate(title=title, description=description)
         )
@@ -180,6 +188,7 @@ def column(
     org, ds, name = parse_table_ref(ref)
     rt = state.runtime()
     with rt.session() as session:
+        check_dataset_editable(session, state.caller(session), org, ds, "describing or tagging a column")
         result = table_service.update_column(
             session,
             rt.settings,
@@ -212,6 +221,7 @@ def delete(
     org, ds, name = parse_table_ref(ref)
     rt = state.runtime()
     with rt.session() as session:
+        check_dataset_editable(session, state.caller(session), org, ds, "deleting a table")
         table_service.table_record(session, org, ds, name)
     if not yes and not typer.confirm(f"delete table {ref} and all its versions?", default=False):
         raise typer.Exit(code=1)
@@ -253,8 +263,12 @@ def ingest_command(
         schema=read_schema_file(schema) if schema else {},
         on_error=on_error,
         sheet=sheet,
+        user=state.acting_name(),
     )
     rt = state.runtime()
+    org, ds = parse_dataset_ref(dataset)
+    with rt.session() as session:
+        check_dataset_editable(session, state.caller(session), org, ds, "loading data")
     results = ingest(rt, request, progress=LoadProgress(enabled=not quiet and not as_json))
     if as_json:
         print_json([r.__dict__ for r in results])

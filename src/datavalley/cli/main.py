@@ -10,6 +10,7 @@ import typer
 from datavalley import __version__
 from datavalley.catalog.search import SORT_KEYS, SearchQuery, search_datasets
 from datavalley.cli import datasets, orgs, state, tables, tokens, users
+from datavalley.cli import query as query_cli
 from datavalley.cli.output import console, exits_cleanly, print_json, print_table
 
 app = typer.Typer(
@@ -26,6 +27,8 @@ app.add_typer(users.app, name="user")
 app.add_typer(users.members_app, name="member")
 app.add_typer(tokens.app, name="token")
 app.command("ingest")(exits_cleanly(tables.ingest_command))
+app.command("query")(query_cli.query_command)
+app.add_typer(query_cli.app, name="api")
 
 
 def _version(value: bool) -> None:

@@ -15,6 +15,7 @@ Arrow string views
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 import urllib.parse
 from pathlib import Path
@@ -83,21 +84,29 @@ def _partition_values(table: DeltaTable, schema: pa.Schema) -> dict[str, pc.Expr
     return out
 
 
-_databases: dict[str, duckdb.DuckDBPyConnection] = {}
+_databases: dict[tuple[str, str, int], duckdb.DuckDBPyConnection] = {}
 _databases_lock = threading.Lock()
 
 
-def connect(workdir: Path | None) -> duckdb.DuckDBPyConnection:
-    """A fresh connection to the process's locked-down in-memory DuckDB (one per ``workdir``).
+def connect(
+    workdir: Path | None, *, memory_limit: str = "1GB", threads: int | None = None
+) -> duckdb.DuckDBPyConnection:
+    """A fresh connection to the process's locked-down in-memory DuckDB (one per set of limits).
 
     Opening a database costs ~25 ms, a connection to an open one ~1 ms; what a read registers is
-    visible to its own connection only.
+    visible to its own connection only. ``memory_limit`` and ``threads`` bound every query on that
+    database together, so one runaway query cannot starve the process.
     """
-    key = str(workdir or "")
+    threads = threads or os.cpu_count() or 1
+    key = (str(workdir or ""), memory_limit, threads)
     with _databases_lock:
         database = _databases.get(key)
         if database is None:
-            config: dict[str, Any] = {"enable_external_access": False, "memory_limit": "1GB"}
+            config: dict[str, Any] = {
+                "enable_external_access": False,
+                "memory_limit": memory_limit,
+                "threads": threads,
+            }
             if workdir is not None:  # where a big sort may spill
                 workdir.mkdir(parents=True, exist_ok=True)
                 config["temp_directory"] = str(workdir)

@@ -136,6 +136,22 @@ def json_lines(data: pa.Table | pa.RecordBatch, *, end: str = "\n") -> pa.Array 
     return pc.binary_join_element_wise(*parts, _text("}" + end), _text(""))
 
 
+def json_arrays(data: pa.Table | pa.RecordBatch) -> list[list[Any]]:
+    """Rows as lists of JSON values (in column order), encoded exactly as in the ndjson download.
+
+    For query results, whose column names may repeat (``SELECT a.id, b.id``).
+    """
+    if data.num_rows == 0:
+        return []
+    if data.num_columns == 0:
+        return [[] for _ in range(data.num_rows)]
+    parts: list[Any] = []
+    for i in range(data.num_columns):
+        parts += [_text("[" if i == 0 else ","), _json_column(data.column(i))]
+    text = json_bytes(pc.binary_join_element_wise(*parts, _text("],"), _text(""))).decode()
+    return list(json.loads("[" + text.rstrip(",") + "]"))
+
+
 def json_bytes(lines: pa.Array | pa.ChunkedArray) -> bytes:
     """The lines joined into one UTF-8 text, without a Python object per row."""
     chunks = lines.chunks if isinstance(lines, pa.ChunkedArray) else [lines]

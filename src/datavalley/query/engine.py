@@ -1,0 +1,234 @@
+"""Query engines: where checked SQL runs. DuckDB is the default; Spark can be added behind the same interface.
+
+An engine gets SQL that the query service has already parsed, checked and rewritten: every table in it
+is a private relation name (``__dv_t0`` …) that the engine must bind to the given Arrow dataset,
+wrapped in the read plan's view where the plan restricts columns, rows or values. The engine never
+sees a table name, a path or a rule; it only runs what it is given, within the limits.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import duckdb
+import pyarrow as pa
+import pyarrow.dataset as pads
+
+from datavalley.errors import BadRequest, DataValleyError
+from datavalley.query.duck import connect
+from datavalley.query.formats import BATCH_ROWS
+
+
+class QueryFailed(BadRequest):
+    """The engine refused or could not finish the query (a type error, an unknown column …)."""
+
+    code = "query_failed"
+
+
+class QueryTimeout(BadRequest):
+    code = "query_timeout"
+
+
+class QueryTooBig(BadRequest):
+    code = "query_out_of_memory"
+
+
+@dataclass(frozen=True)
+class QueryLimits:
+    """What one query may use. The engine is interrupted when the time is up."""
+
+    timeout_seconds: float = 60.0
+    memory_limit: str = "2GB"
+    threads: int | None = None
+    workdir: Path | None = None
+
+
+@dataclass(frozen=True)
+class TableInput:
+    """One table a query reads, bound to ``name``; ``view_sql`` (a SELECT over ``raw_name``) applies a read plan."""
+
+    name: str
+    dataset: pads.Dataset
+    view_sql: str | None = None
+
+    @property
+    def raw_name(self) -> str:
+        return f"{self.name}_raw"
+
+
+class ResultStream(Protocol):
+    schema: pa.Schema
+
+    def __iter__(self) -> Iterator[pa.RecordBatch]: ...
+
+    def close(self) -> None: ...
+
+
+class Engine(Protocol):
+    name: str
+
+    def run(
+        self,
+        sql: str,
+        *,
+        tables: Sequence[TableInput],
+        params: Mapping[str, Any],
+        limits: QueryLimits,
+        names: Mapping[str, str] | None = None,
+    ) -> ResultStream: ...
+
+
+class _Watchdog:
+    """Interrupts the connection once the engine has worked ``budget`` seconds in all.
+
+    Only time spent inside the engine counts: a slow client reading a long stream is not cut off.
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, budget: float) -> None:
+        self._con = con
+        self.budget = budget
+        self._used = 0.0
+        self._timer: threading.Timer | None = None
+        self._started = 0.0
+        self.fired = False
+
+    def __enter__(self) -> _Watchdog:
+        self._started = time.perf_counter()
+        self._timer = threading.Timer(max(self.budget - self._used, 0.001), self._fire)
+        self._timer.daemon = True
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        self._used += time.perf_counter() - self._started
+
+    def _fire(self) -> None:
+        self.fired = True
+        self._con.interrupt()
+
+
+class DuckDBStream:
+    """Record batches of a running DuckDB query; the watchdog guards each step; closes at the end."""
+
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        sql: str,
+        params: Mapping[str, Any],
+        limits: QueryLimits,
+        names: Mapping[str, str],
+    ) -> None:
+        self._con = con
+        self._names = names
+        self._dog = _Watchdog(con, limits.timeout_seconds)
+        self._reader: pa.RecordBatchReader | None = None
+        try:
+            with self._dog:
+                relation = con.sql(sql, params=dict(params) or None)
+                self._reader = relation.to_arrow_reader(BATCH_ROWS)
+        except BaseException as exc:
+            self.close()
+            raise self._translate(exc) from None
+        self.schema = self._reader.schema
+
+    def __iter__(self) -> Iterator[pa.RecordBatch]:
+        assert self._reader is not None
+        try:
+            while True:
+                try:
+                    with self._dog:
+                        batch = self._reader.read_next_batch()
+                except StopIteration:
+                    return
+                except BaseException as exc:
+                    raise self._translate(exc) from None
+                yield batch
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
+        if self._con is not None:
+            self._con.close()
+            self._con = None  # type: ignore[assignment]
+
+    def _translate(self, exc: BaseException) -> BaseException:
+        if self._dog.fired or isinstance(exc, duckdb.InterruptException):
+            return QueryTimeout(
+                f"the query took longer than {self._dog.budget:g} s and was stopped; "
+                "filter or aggregate more, or ask the operator for a longer limit"
+            )
+        if isinstance(exc, duckdb.OutOfMemoryException):
+            return QueryTooBig(
+                "the query needs more memory than this server allows a query; "
+                "filter or aggregate more, or read fewer columns"
+            )
+        if isinstance(exc, duckdb.Error):
+            return QueryFailed(engine_message(str(exc), self._names))
+        if isinstance(exc, pa.ArrowInvalid):
+            return QueryFailed(engine_message(str(exc), self._names))
+        return exc
+
+
+def engine_message(text: str, names: Mapping[str, str]) -> str:
+    """An engine's error as a user reads it: private relation names replaced by the table names."""
+    for private, public in sorted(names.items(), key=lambda kv: -len(kv[0])):
+        text = text.replace(f"{private}_raw", public).replace(private, public)
+    first, _, rest = text.partition("\n")
+    first = first.split(": ", 1)[1] if first.split(":", 1)[0].endswith("Error") else first
+    hint = " ".join(
+        line.strip() for line in rest.splitlines() if line.strip() and "LINE" not in line and "^" not in line
+    )
+    return (first + (" " + hint if hint else "")).strip()
+
+
+class DuckDBEngine:
+    """DuckDB in-process, locked down: no files, no network, configuration locked, limits set."""
+
+    name = "duckdb"
+
+    def run(
+        self,
+        sql: str,
+        *,
+        tables: Sequence[TableInput],
+        params: Mapping[str, Any],
+        limits: QueryLimits,
+        names: Mapping[str, str] | None = None,
+    ) -> DuckDBStream:
+        con = connect(limits.workdir, memory_limit=limits.memory_limit, threads=limits.threads)
+        names = dict(names or {})
+        try:
+            for table in tables:
+                if table.view_sql is None:
+                    con.register(table.name, table.dataset)
+                    continue
+                con.register(table.raw_name, table.dataset)
+                con.execute(f"CREATE TEMP VIEW {table.name} AS {table.view_sql}")
+        except duckdb.Error as exc:
+            con.close()
+            raise DataValleyError(
+                f"a table of the query cannot be read: {engine_message(str(exc), names)}"
+            ) from None
+        return DuckDBStream(con, sql, params, limits, names)
+
+
+ENGINES: dict[str, Engine] = {"duckdb": DuckDBEngine()}
+
+
+def get_engine(name: str = "duckdb") -> Engine:
+    try:
+        return ENGINES[name]
+    except KeyError:
+        raise DataValleyError(
+            f"query engine `{name}` is not available; engines: {', '.join(ENGINES)}"
+        ) from None

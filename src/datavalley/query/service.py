@@ -1,0 +1,346 @@
+"""The query service: SQL over every table the caller may read, joined freely — one service for the API,
+the CLI, saved data APIs, the portal's console and the open protocols.
+
+A query goes through four steps, each of which can refuse it:
+
+1. ``sql.check_query`` parses it and accepts it only if every node is on the allowlist.
+2. Each table it names (``org.dataset.table``, or ``org.dataset`` for a dataset with one table, at a
+   version or timestamp if asked) is resolved through ``access.policy.plan_read`` for this caller:
+   unknown or hidden → 404 naming the closest table the caller can see; not readable → 403.
+3. ``sql.render_query`` replaces each table by a private relation bound to the table version's Arrow
+   dataset — wrapped in the read plan's view (columns, row filter, masks) where the plan restricts
+   anything — so no SQL can reach around the rules: they sit beneath the caller's query.
+4. The engine runs it with a timeout, a memory limit and a thread count, on a connection that may
+   touch no file and no network.
+"""
+
+from __future__ import annotations
+
+import difflib
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+import pyarrow as pa
+from deltalake import DeltaTable
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from datavalley.access.policy import Caller, ReadPlan, plan_read, visible_datasets
+from datavalley.catalog.models import Dataset, Organization, Table
+from datavalley.config import Settings
+from datavalley.errors import BadRequest, DataValleyError, InvalidInput, NotFound
+from datavalley.query import sql as sqlcheck
+from datavalley.query.duck import arrow_dataset
+from datavalley.query.engine import QueryLimits, TableInput, get_engine
+from datavalley.query.formats import json_arrays
+from datavalley.query.relation import plan_select
+from datavalley.query.results import Page, first_page, next_page
+from datavalley.storage import delta
+
+ResultFormat = Literal["json", "ndjson", "csv", "parquet", "arrow"]
+DEFAULT_PAGE_ROWS = 1_000
+MAX_PAGE_ROWS = 10_000
+Scalar = str | int | float | bool | None
+
+
+class QueryRequest(BaseModel):
+    """A query: SQL with ``:name`` parameters, or the ``cursor`` of a previous page."""
+
+    sql: str | None = Field(default=None, max_length=100_000, description="one SELECT; `:name` parameters")
+    params: dict[str, Scalar] = Field(default_factory=dict, description="values of the `:name` parameters")
+    format: ResultFormat = Field(default="json", description="json pages; the others stream every row")
+    limit: int | None = Field(
+        default=None, ge=1, le=MAX_PAGE_ROWS, description=f"json: rows per page (default {DEFAULT_PAGE_ROWS})"
+    )
+    cursor: str | None = Field(default=None, max_length=2_000, description="the `next` of the previous page")
+
+
+class ResultColumn(BaseModel):
+    name: str
+    type: str = Field(description="Arrow type")
+
+
+class TableRead(BaseModel):
+    table: str = Field(description="org.dataset.table")
+    version: int
+
+
+class QueryResult(BaseModel):
+    """One page of a query's result, and how to get the rest."""
+
+    columns: list[ResultColumn]
+    rows: list[list[Any]] = Field(description="one array per row, values in column order")
+    offset: int = Field(description="position of the page's first row in the whole result")
+    row_count: int = Field(description="rows in this page")
+    total_rows: int = Field(description="rows in the whole result, exact")
+    next: str | None = Field(description="cursor of the next page (POST it as `cursor`); null on the last")
+    message: str | None = Field(default=None, description="what to do to get the rest, when there is more")
+    tables: list[TableRead] = Field(default_factory=list, description="the table versions read")
+    elapsed_ms: float | None = None
+
+
+@dataclass
+class ResolvedTable:
+    ref: sqlcheck.TableRef
+    display: str
+    plan: ReadPlan
+    version: int
+    relation: str
+
+
+@dataclass
+class QueryRun:
+    """A running query: its columns and record batches (iterate once), the tables it reads."""
+
+    schema: pa.Schema
+    batches: Iterator[pa.RecordBatch]
+    tables: list[ResolvedTable]
+    started: float = field(default_factory=time.perf_counter)
+    close: Any = None
+
+    @property
+    def table_reads(self) -> list[TableRead]:
+        return [TableRead(table=t.display, version=t.version) for t in self.tables]
+
+
+def limits_from(settings: Settings) -> QueryLimits:
+    q = settings.query
+    return QueryLimits(
+        timeout_seconds=q.timeout_seconds,
+        memory_limit=q.memory_limit,
+        threads=q.threads,
+        workdir=settings.home / "tmp" / "duckdb",
+    )
+
+
+# --- resolving table names ----------------------------------------------------------------------
+
+
+def _visible_table_names(session: Session, caller: Caller) -> list[str]:
+    rows = session.execute(
+        select(Organization.name, Dataset.name, Table.name)
+        .join(Dataset, Dataset.organization_id == Organization.id)
+        .join(Table, Table.dataset_id == Dataset.id)
+        .where(visible_datasets(caller))
+    )
+    return [".".join(r) for r in rows]
+
+
+def _not_found(session: Session, caller: Caller, ref: sqlcheck.TableRef, why: str) -> NotFound:
+    name = ".".join(ref.parts)
+    known = _visible_table_names(session, caller)
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.5)
+    hint = (
+        f"; did you mean `{close[0]}`?"
+        if close
+        else "; `datavalley search` or GET /api/v1/datasets lists them"
+    )
+    where = f" (line {ref.line}, column {ref.column})" if ref.line else ""
+    return NotFound(f"{why}{where}{hint}")
+
+
+def _table_names(session: Session, caller: Caller, ref: sqlcheck.TableRef) -> tuple[str, str, str]:
+    org, dataset = ref.parts[0], ref.parts[1]
+    if len(ref.parts) == 3:
+        return org, dataset, ref.parts[2]
+    found = session.scalars(
+        select(Table.name)
+        .join(Dataset, Table.dataset_id == Dataset.id)
+        .join(Organization, Dataset.organization_id == Organization.id)
+        .where(Organization.name == org, Dataset.name == dataset, visible_datasets(caller))
+        .order_by(Table.name)
+    ).all()
+    if not found:
+        raise _not_found(session, caller, ref, f"table `{org}.{dataset}` does not exist")
+    if len(found) > 1:
+        raise BadRequest(
+            f"dataset `{org}.{dataset}` has {len(found)} tables ({', '.join(found)}); "
+            f"name one as `{org}.{dataset}.<table>`"
+        )
+    return org, dataset, found[0]
+
+
+def _open_version(plan: ReadPlan, ref: sqlcheck.TableRef, display: str) -> DeltaTable:
+    if ref.timestamp is None:
+        return delta.open_delta(plan.location.uri, version=ref.version, name=f"table `{display}`")
+    try:
+        moment = datetime.fromisoformat(ref.timestamp.replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidInput.for_field(
+            "sql", f"`{ref.timestamp}` is not a timestamp; write it as '2026-01-31T12:00:00Z'"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    table = delta.open_delta(plan.location.uri, name=f"table `{display}`")
+    first = min(v.timestamp for v in delta.history(table))
+    if moment < first:
+        raise NotFound(
+            f"table `{display}` did not exist yet at {moment.isoformat()}; it was created {first.isoformat()}"
+        )
+    try:
+        table.load_as_version(moment)
+    except Exception as exc:  # deltalake raises several kinds for a time it cannot map
+        raise NotFound(f"table `{display}` has no version at {moment.isoformat()}: {exc}") from None
+    return table
+
+
+def resolve_tables(
+    session: Session, settings: Settings, caller: Caller, refs: Sequence[sqlcheck.TableRef]
+) -> tuple[list[ResolvedTable], list[TableInput]]:
+    """Each table reference → the caller's read plan and the table version's Arrow dataset."""
+    resolved: list[ResolvedTable] = []
+    inputs: list[TableInput] = []
+    for i, ref in enumerate(refs):
+        org, dataset, table = _table_names(session, caller, ref)
+        display = f"{org}.{dataset}.{table}"
+        try:
+            plan = plan_read(session, settings, caller, org, dataset, table)
+        except NotFound:
+            raise _not_found(session, caller, ref, f"table `{display}` does not exist") from None
+        dt = _open_version(plan, ref, display)
+        data = arrow_dataset(dt, display)
+        name = f"__dv_t{i}"
+        view = None if plan.unrestricted else plan_select(plan, data.schema, f"{name}_raw")
+        inputs.append(TableInput(name=name, dataset=data, view_sql=view))
+        resolved.append(ResolvedTable(ref, display, plan, dt.version(), name))
+    return resolved, inputs
+
+
+# --- running ---------------------------------------------------------------------------------------
+
+
+def _check_params(checked: sqlcheck.CheckedQuery, params: Mapping[str, Any]) -> dict[str, Any]:
+    missing = [p for p in checked.params if p not in params]
+    if missing:
+        raise InvalidInput.for_field(
+            "params", f"no value for {', '.join(f'`:{p}`' for p in missing)}; give each `:name` a value"
+        )
+    unused = sorted(set(params) - set(checked.params))
+    if unused:
+        raise InvalidInput.for_field(
+            "params", f"{', '.join(f'`{p}`' for p in unused)} not used by the query; remove or use them"
+        )
+    return {p: params[p] for p in checked.params}
+
+
+def start_query(
+    session: Session,
+    settings: Settings,
+    caller: Caller,
+    sql: str,
+    params: Mapping[str, Any] | None = None,
+    *,
+    limits: QueryLimits | None = None,
+) -> QueryRun:
+    """Check, resolve and start a query; the caller reads ``run.batches`` (which closes at the end)."""
+    started = time.perf_counter()
+    checked = sqlcheck.check_query(sql)
+    values = _check_params(checked, params or {})
+    resolved, inputs = resolve_tables(session, settings, caller, checked.tables)
+    rendered = sqlcheck.render_query(checked, {r.ref: r.relation for r in resolved})
+    if checked.explain:
+        rendered = f"EXPLAIN {rendered}"
+    names = {r.relation: r.display for r in resolved}
+    stream = get_engine(settings.query.engine).run(
+        rendered, tables=inputs, params=values, limits=limits or limits_from(settings), names=names
+    )
+    return QueryRun(stream.schema, iter(stream), resolved, started, stream.close)
+
+
+def _page_result(page: Page, run_tables: list[TableRead], started: float, limit: int) -> QueryResult:
+    more = page.next is not None
+    return QueryResult(
+        columns=[ResultColumn(name=f.name, type=str(f.type)) for f in page.table.schema],
+        rows=json_arrays(page.table),
+        offset=page.offset,
+        row_count=page.table.num_rows,
+        total_rows=page.total,
+        next=page.next,
+        message=(
+            f"{page.total - page.offset - page.table.num_rows} more rows: send `next` as `cursor` for the "
+            f"next {limit}, or ask for format ndjson, csv, parquet or arrow to stream every row"
+            if more
+            else None
+        ),
+        tables=run_tables,
+        elapsed_ms=round((time.perf_counter() - started) * 1000, 1),
+    )
+
+
+def run_query(
+    session: Session,
+    settings: Settings,
+    caller: Caller,
+    request: QueryRequest,
+    *,
+    params: Mapping[str, Any] | None = None,
+    limits: QueryLimits | None = None,
+) -> QueryResult:
+    """A JSON page of a query (or of an earlier result, given its cursor).
+
+    ``params`` (typed values, e.g. of a data API call) replace ``request.params`` when given.
+    """
+    started = time.perf_counter()
+    limit = request.limit or DEFAULT_PAGE_ROWS
+    if request.cursor:
+        if request.sql:
+            raise InvalidInput.for_field("cursor", "give either `sql` or `cursor`, not both")
+        page, meta = next_page(request.cursor, home=settings.home, owner=caller.name, limit=request.limit)
+        tables = [TableRead(**t) for t in meta.get("tables", [])]
+        return _page_result(page, tables, started, page.table.num_rows or limit)
+    if not request.sql or not request.sql.strip():
+        raise InvalidInput.for_field("sql", "is empty; give one SELECT statement")
+    values = request.params if params is None else params
+    run = start_query(session, settings, caller, request.sql, values, limits=limits)
+    reads = run.table_reads
+    try:
+        page = first_page(
+            run.batches,
+            run.schema,
+            limit=limit,
+            home=settings.home,
+            owner=caller.name,
+            extra={"tables": [t.model_dump() for t in reads]},
+        )
+    finally:
+        if run.close:
+            run.close()
+    return _page_result(page, reads, started, limit)
+
+
+class ResultStreamOut:
+    """Every row of a query, batch by batch, for the streaming formats."""
+
+    def __init__(self, run: QueryRun) -> None:
+        self.run = run
+        self.schema = run.schema
+        self.rows = 0
+
+    def __iter__(self) -> Iterator[pa.RecordBatch]:
+        for batch in self.run.batches:
+            self.rows += batch.num_rows
+            yield batch
+
+
+def stream_query(
+    session: Session,
+    settings: Settings,
+    caller: Caller,
+    sql: str,
+    params: Mapping[str, Any] | None = None,
+) -> ResultStreamOut:
+    """A query's whole result as a stream of record batches (never all in memory)."""
+    if not sql or not sql.strip():
+        raise InvalidInput.for_field("sql", "is empty; give one SELECT statement")
+    return ResultStreamOut(start_query(session, settings, caller, sql, params))
+
+
+def ensure_error(exc: BaseException) -> DataValleyError:
+    """Any failure as one of our errors (for paths that must answer in their own protocol)."""
+    if isinstance(exc, DataValleyError):
+        return exc
+    return DataValleyError(f"the query failed: {exc}")

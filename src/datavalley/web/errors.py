@@ -25,7 +25,7 @@ JSON_PREFIXES = ("/api/", "/openapi.json", "/docs", "/redoc")
 Handler = Callable[[Request, Exception], Awaitable[Response] | Response]
 
 #: The statuses with a page of their own; the others use the closest of these.
-PAGES = {400, 403, 404, 405, 500, 503}
+PAGES = {400, 401, 403, 404, 405, 500, 503}
 
 
 def wants_json(request: Request) -> bool:

@@ -9,6 +9,9 @@ from __future__ import annotations
 import shlex
 from dataclasses import dataclass
 
+from starlette.applications import Starlette
+from starlette.routing import Match
+
 
 @dataclass(frozen=True)
 class Snippet:
@@ -18,18 +21,23 @@ class Snippet:
     available: bool  #: False while the endpoint it calls is not built yet
 
 
-#: The route each snippet needs, by path prefix; a snippet whose route the app lacks is marked "coming".
+#: A request each snippet makes; a snippet whose request no route of the app answers is marked "coming".
 NEEDS = {
-    "curl": "/api/v1/datasets",
-    "sql": "/api/v1/query",
-    "pandas": "/delta-sharing",
-    "ckanapi": "/api/3/action",
+    "curl": ("GET", "/api/v1/datasets/o/d/tables/t/rows"),
+    "sql": ("POST", "/api/v1/query"),
+    "pandas": ("GET", "/delta-sharing/shares"),
+    "ckanapi": ("GET", "/api/3/action/package_search"),
 }
 
 
-def available_snippets(paths: list[str]) -> frozenset[str]:
-    """Which snippets work on this server, given its route paths."""
-    return frozenset(key for key, prefix in NEEDS.items() if any(p.startswith(prefix) for p in paths))
+def available_snippets(app: Starlette) -> frozenset[str]:
+    """Which snippets work on this server: those whose request one of its routes fully matches."""
+
+    def answered(method: str, path: str) -> bool:
+        scope = {"type": "http", "method": method, "path": path, "root_path": "", "app": app}
+        return any(route.matches(scope)[0] is Match.FULL for route in app.router.routes)
+
+    return frozenset(key for key, (method, path) in NEEDS.items() if answered(method, path))
 
 
 def table_snippets(

@@ -9,11 +9,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from datavalley.api.deps import RuntimeDep
+from datavalley.access.policy import check_dataset_visible
+from datavalley.api.deps import CallerDep, RuntimeDep
 from datavalley.catalog import service
 from datavalley.catalog.tables import TableDetail
 from datavalley.query.rows import MAX_PAGE_ROWS
-from datavalley.web.catalog_view import dataset_tables
+from datavalley.web.catalog_view import ReadAccess, dataset_tables, read_access
 from datavalley.web.render import page
 from datavalley.web.snippets import available_snippets, table_snippets
 
@@ -24,13 +25,21 @@ GRID_PAGE_ROWS = 25
 CHART_ROW_CAP = MAX_PAGE_ROWS
 
 
-def explorer_config(table: TableDetail) -> dict[str, object]:
-    """What the grid and chart scripts need, handed over as a JSON data block."""
+def explorer_config(table: TableDetail, access: ReadAccess) -> dict[str, object]:
+    """What the grid and chart scripts need, handed over as a JSON data block: the readable columns."""
     base = f"/api/v1/datasets/{table.organization}/{table.dataset}/tables/{table.name}"
     return {
         "rowsUrl": f"{base}/rows",
         "columns": [
-            {"name": c.name, "label": c.label, "type": c.type, "tags": c.tags} for c in table.columns
+            {
+                "name": c.name,
+                "label": c.label,
+                "type": c.type,
+                "tags": c.tags,
+                "masked": c.name in (access.masks or {}),
+            }
+            for c in table.columns
+            if c.name in access.columns
         ],
         "rowCount": table.row_count,
         "pageRows": GRID_PAGE_ROWS,
@@ -39,18 +48,19 @@ def explorer_config(table: TableDetail) -> dict[str, object]:
 
 
 @router.get("/datasets/{org}/{name}", response_class=HTMLResponse)
-def dataset_page(request: Request, rt: RuntimeDep, org: str, name: str) -> HTMLResponse:
+def dataset_page(request: Request, rt: RuntimeDep, caller: CallerDep, org: str, name: str) -> HTMLResponse:
     with rt.session() as session:
+        check_dataset_visible(session, caller, org, name)  # the same 404 the API gives
         dataset = service.get_dataset(session, org, name)
-        owner = service.get_organization(session, org)
+        owner = service.get_organization(session, org, caller=caller)
         tables = dataset_tables(session, rt.settings, org, name)
-    asked = request.query_params.get("table")
-    current = next((t for t in tables if t.name == asked), tables[0] if tables else None)
+        asked = request.query_params.get("table")
+        current = next((t for t in tables if t.name == asked), tables[0] if tables else None)
+        access = read_access(session, rt.settings, caller, current) if current else ReadAccess(False)
     snippets = []
     if current is not None:
-        paths = [getattr(r, "path", "") for r in request.app.routes]
         snippets = table_snippets(
-            str(request.base_url), org, name, current.name, available=available_snippets(paths)
+            str(request.base_url), org, name, current.name, available=available_snippets(request.app)
         )
     return page(
         request,
@@ -59,7 +69,8 @@ def dataset_page(request: Request, rt: RuntimeDep, org: str, name: str) -> HTMLR
         owner=owner,
         tables=tables,
         current=current,
-        explorer=explorer_config(current) if current else None,
+        access=access,
+        explorer=explorer_config(current, access) if current and access.readable else None,
         snippets=snippets,
         chart_cap=CHART_ROW_CAP,
     )

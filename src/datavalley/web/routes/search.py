@@ -9,12 +9,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 
-from datavalley.api.deps import RuntimeDep
+from datavalley.access.policy import Caller
+from datavalley.api.deps import CallerDep, RuntimeDep
 from datavalley.catalog.models import Organization
 from datavalley.catalog.schemas import DatasetsPublic
 from datavalley.catalog.search import SearchQuery, search_datasets
 from datavalley.catalog.vocabulary import SHARING_CLASSES, THEMES
-from datavalley.web.catalog_view import LISTED_STATES
 from datavalley.web.render import page, url_with
 
 router = APIRouter()
@@ -73,7 +73,10 @@ def read_form(request: Request) -> SearchForm:
     )
 
 
-def run_search(rt: RuntimeDep, form: SearchForm, *, page_size: int = PAGE_SIZE) -> DatasetsPublic:
+def run_search(
+    rt: RuntimeDep, caller: Caller, form: SearchForm, *, page_size: int = PAGE_SIZE
+) -> DatasetsPublic:
+    """The catalog's search, as the API runs it for this caller: only datasets they may see."""
     query = SearchQuery(
         q=form.q or None,
         organization=form.organization,
@@ -81,13 +84,12 @@ def run_search(rt: RuntimeDep, form: SearchForm, *, page_size: int = PAGE_SIZE) 
         themes=form.theme,
         sharing=form.sharing,  # type: ignore[arg-type]
         public=form.public,
-        state=LISTED_STATES,  # type: ignore[arg-type]
         sort=form.sort,  # type: ignore[arg-type]
         limit=page_size,
         offset=(form.page - 1) * page_size,
     )
     with rt.session() as session:
-        return search_datasets(session, query)
+        return search_datasets(session, query, caller=caller)
 
 
 def _toggle(request: Request, param: str, value: str, chosen: list[str]) -> str:
@@ -152,9 +154,9 @@ def pages_of(count: int, page_size: int = PAGE_SIZE) -> int:
 
 
 @router.get("/search", response_class=HTMLResponse)
-def search_page(request: Request, rt: RuntimeDep) -> HTMLResponse:
+def search_page(request: Request, rt: RuntimeDep, caller: CallerDep) -> HTMLResponse:
     form = read_form(request)
-    result = run_search(rt, form)
+    result = run_search(rt, caller, form)
     names = sorted({f.value for f in result.facets.organization} | set(form.organization))
     titles = organization_titles(rt, [*names, *(d.organization for d in result.data)])
     return page(

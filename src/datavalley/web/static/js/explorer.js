@@ -95,7 +95,8 @@
         if (c.tags.length) {
           var mark = document.createElement("span");
           mark.className = "sensitive-mark";
-          mark.textContent = " ⚠ " + T("js.sensitive", { tags: c.tags.join(", ") });
+          mark.textContent = " ⚠ " + T("js.sensitive", { tags: c.tags.join(", ") }) +
+            (c.masked ? " · " + T("js.masked") : "");
           sub.appendChild(mark);
         }
         th.appendChild(sub);
@@ -146,6 +147,7 @@
         : T("js.no_rows");
       $("grid-first").disabled = $("grid-prev").disabled = state.page === 0;
       $("grid-next").disabled = !page.next;
+      grid.dataset.page = String(state.page + 1); // which page is on screen (tests wait for this)
     }).catch(function (error) {
       statusLine.textContent = "";
       showError(errorBox, error);
@@ -333,6 +335,7 @@
       var said = T("js.chart_done", { rows: fmt(data.rowsRead), groups: fmt(size) });
       if (data.capped) said += " " + T("js.chart_capped", { rows: fmt(data.rowsRead), count: fmt(data.count) });
       chartStatus.textContent = said;
+      chartBox.dataset.drawn = request.kind; // the chart is on screen (tests wait for this)
       window.dvChart = chart; // for tests and the curious: the drawn chart and its option
     }).catch(function (error) {
       chartStatus.textContent = T("js.error", { message: error.message });

@@ -176,7 +176,7 @@ def test_who_sees_grants_and_the_audit_trail(world):
         with pytest.raises(NotFound):
             get_grant(session, world.caller("zhao"), gid)
         assert list_grants(session, world.caller("zhao")).count == 0
-        assert list_grants(session, world.caller("mei")).count == 0  # members of the owner don't manage
+        assert list_grants(session, world.caller("mei")).count == 1  # members of the owner see them
         assert list_grants(session, world.caller("li"), state="revoked").count == 1
         assert list_grants(session, world.caller("boss"), state="active").count == 0
         actions = [e.action for e in session.query(AuditEntry).order_by(AuditEntry.seq)]

@@ -187,8 +187,7 @@ def _public(grant: Grant, now: datetime | None = None) -> GrantPublic:
 
 
 def _may_see_grant(caller: Caller, grant: Grant) -> bool:
-    owner = grant.dataset.organization.name
-    if caller.platform_admin or caller.role_in(owner) in ("admin", "editor"):
+    if caller.platform_admin or caller.is_member(grant.dataset.organization.name):
         return True
     if grant.grantee_kind == "organization":
         return caller.is_member(grant.grantee_name)
@@ -213,12 +212,12 @@ def _visible_grants(caller: Caller) -> ColumnElement[bool]:
     if caller.platform_admin:
         return Grant.id.is_not(None)
     conds: list[ColumnElement[bool]] = []
-    managed = [org for org, role in caller.roles.items() if role in ("admin", "editor")]
-    if managed:
-        conds.append(
-            Grant.dataset_id.in_(select(Dataset.id).join(Organization).where(Organization.name.in_(managed)))
-        )
     if caller.roles:
+        conds.append(
+            Grant.dataset_id.in_(
+                select(Dataset.id).join(Organization).where(Organization.name.in_(list(caller.roles)))
+            )
+        )
         conds.append(
             Grant.grantee_org_id.in_(select(Organization.id).where(Organization.name.in_(list(caller.roles))))
         )

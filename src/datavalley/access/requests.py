@@ -203,11 +203,10 @@ def _visible(caller: Caller) -> ColumnElement[bool]:
                 select(Organization.id).where(Organization.name.in_(list(caller.roles)))
             )
         )
-    managed = [org for org, role in caller.roles.items() if role in ("admin", "editor")]
-    if managed:
+    if caller.roles:
         conds.append(
             AccessRequest.dataset_id.in_(
-                select(Dataset.id).join(Organization).where(Organization.name.in_(managed))
+                select(Dataset.id).join(Organization).where(Organization.name.in_(list(caller.roles)))
             )
         )
     return or_(*conds) if conds else AccessRequest.id.is_(None)
@@ -249,8 +248,8 @@ def list_requests(
     offset: int = 0,
     now: datetime | None = None,
 ) -> RequestsPublic:
-    """The requests the caller may see (their own and their organizations', those for datasets they
-    manage; the authority sees all), oldest deadline first."""
+    """The requests the caller may see (their own, their organizations', those for their organizations'
+    datasets; the authority sees all), newest first."""
     now = now or utcnow()
     expire_requests(session, now=now)
     query = select(AccessRequest).where(_visible(caller))
@@ -315,13 +314,13 @@ def _step(
 
 
 def _audit(
-    session: Session, caller: Caller, req: AccessRequest, action: str, now: datetime, **details: object
+    session: Session, caller: Caller, req: AccessRequest, step: str, now: datetime, **details: object
 ) -> None:
     ds = req.dataset
     record_change(
         session,
         caller=caller,
-        action=f"request.{action}",
+        action=f"request.{step}",
         target=f"request:{req.id}",
         dataset=f"{ds.organization.name}/{ds.name}",
         details={"state": req.state, **details},
@@ -454,7 +453,7 @@ def review_request(
         _step(req, actor=caller.name, action="reject", to_state="rejected", now=now, reason=data.reason)
         req.reason, req.closed_at = data.reason, now
     session.flush()
-    _audit(session, caller, req, "review", now, action=data.action, reason=data.reason)
+    _audit(session, caller, req, "review", now, outcome=data.action, reason=data.reason)
     return _public(settings, req, None, now)
 
 
@@ -496,7 +495,7 @@ def decide_request(
         _step(req, actor=caller.name, action="reject", to_state="rejected", now=now, reason=data.reason)
         req.reason, req.closed_at = data.reason, now
     session.flush()
-    _audit(session, caller, req, "decide", now, action=data.action, reason=data.reason, grant_id=grant_id)
+    _audit(session, caller, req, "decide", now, outcome=data.action, reason=data.reason, grant_id=grant_id)
     return _public(settings, req, grant_id, now)
 
 

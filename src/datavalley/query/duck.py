@@ -14,6 +14,7 @@ Arrow string views
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import threading
@@ -86,6 +87,16 @@ def _partition_values(table: DeltaTable, schema: pa.Schema) -> dict[str, pc.Expr
 
 _databases: dict[tuple[str, str, int], duckdb.DuckDBPyConnection] = {}
 _databases_lock = threading.Lock()
+
+
+@atexit.register
+def close_databases() -> None:
+    """Close the process's databases (at exit: DuckDB objects left to the interpreter's end are reported as leaks)."""
+    with _databases_lock:
+        for database in _databases.values():
+            with contextlib.suppress(Exception):
+                database.close()
+        _databases.clear()
 
 
 def connect(

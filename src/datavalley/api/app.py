@@ -22,6 +22,7 @@ from datavalley.api.routes import (
     users,
 )
 from datavalley.api.routes import apis, query
+from datavalley.api.routes import audit, grants, requests, stats
 from datavalley.config import Settings
 from datavalley.interop import dcat_routes
 from datavalley.runtime import Runtime, open_runtime
@@ -61,6 +62,10 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     api.include_router(auth.router)
     api.include_router(users.router)
     api.include_router(tokens.router)
+    api.include_router(requests.router)
+    api.include_router(grants.router)
+    api.include_router(audit.router)
+    api.include_router(stats.router)
     app.include_router(api)
     app.include_router(dcat_routes.router)
     web.install(app)  # the portal: pages from `/`, files under /static, HTML error pages outside /api

@@ -24,7 +24,7 @@ from datavalley.api.routes import (
 from datavalley.api.routes import apis, query
 from datavalley.api.routes import audit, grants, requests, stats
 from datavalley.config import Settings
-from datavalley.interop import dcat_routes
+from datavalley.interop import ckan_routes, dcat_routes
 from datavalley.runtime import Runtime, open_runtime
 
 API_PREFIX = "/api/v1"
@@ -68,5 +68,6 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     api.include_router(stats.router)
     app.include_router(api)
     app.include_router(dcat_routes.router)
+    app.include_router(ckan_routes.router)
     web.install(app)  # the portal: pages from `/`, files under /static, HTML error pages outside /api
     return app

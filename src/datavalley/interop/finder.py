@@ -21,7 +21,7 @@ from datavalley.catalog.search_index import text_matches
 
 FacetField = Literal["organization", "tags", "groups", "license_id", "res_format"]
 FACET_FIELDS: tuple[str, ...] = FacetField.__args__  # type: ignore[attr-defined]
-SortField = Literal["score", "name", "title", "metadata_modified", "metadata_created"]
+SortField = Literal["score", "ref", "name", "title", "metadata_modified", "metadata_created"]
 
 
 @dataclass
@@ -36,6 +36,8 @@ class DatasetFilter:
     themes: list[str] = field(default_factory=list)  # all of
     names: list[str] = field(default_factory=list)  # any of, as ``org/name``
     licenses: list[str] = field(default_factory=list)  # any of
+    public: bool | None = None
+    has_tables: bool | None = None
     modified: tuple[datetime | None, datetime | None] | None = None  # inclusive range
     created: tuple[datetime | None, datetime | None] | None = None
     #: a condition no dataset meets (e.g. ``res_format:PDF``)
@@ -107,6 +109,11 @@ def _conditions(session: Session, caller: Caller | None, where: DatasetFilter) -
             conditions.append(Dataset.id.in_(named))
     if where.licenses:
         conditions.append(Dataset.license.in_(where.licenses))
+    if where.public is not None:
+        conditions.append(Dataset.public.is_(where.public))
+    if where.has_tables is not None:
+        with_tables = select(Table.id).where(Table.dataset_id == Dataset.id).exists()
+        conditions.append(with_tables if where.has_tables else ~with_tables)
     if where.modified:
         conditions.extend(_range(Dataset.modified, where.modified))
     if where.created:
@@ -140,6 +147,12 @@ def find_datasets(
         .join(Organization, Organization.id == Dataset.organization_id)
     )
     for name, descending in sort or [("score", True), ("metadata_modified", True)]:
+        if name == "ref":  # organization, then dataset name
+            page = page.order_by(
+                Organization.name.desc() if descending else Organization.name,
+                Dataset.name.desc() if descending else Dataset.name,
+            )
+            continue
         if name == "score":
             if matches is not None:
                 page = page.outerjoin(matches, matches.c.id == Dataset.id)  # type: ignore[attr-defined]

@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 export DATAVALLEY_HOME ?= $(CURDIR)/.datavalley
 
-.PHONY: demo test lint bench install clean
+.PHONY: demo test lint bench bench-query install clean
 
 $(BIN)/datavalley: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,11 @@ BENCH_ARGS ?=
 bench: install
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python -m bench.ingest_bench $(BENCH_ARGS)
+
+# Query benchmark: TPC-H Q1/Q6 and a key lookup through POST /api/v1/query vs DuckDB alone (BENCHMARKS.md).
+bench-query: install
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python -m bench.query_bench $(BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check src tests

@@ -173,3 +173,45 @@ def test_list_filters_newest_first(runtime):
     )
     assert [e.rows for e in window.data] == [11]
     assert by_actor.count == 3 and len(by_actor.data) == 1
+
+
+def test_usage_statistics_and_audit_over_http(runtime, client, client_as):
+    other = Caller(user="zhao", roles={"transport": "member"})
+    with runtime.session() as session:
+        for who, table, at, rows in (
+            (WANG, "stats/people/people", T0, 10),  # 10:00 Beijing, 23 November
+            (WANG, "stats/people/people", T0 + timedelta(hours=15), 5),  # 01:00 Beijing, 24 November
+            (other, "health/visits/visits", T0 + timedelta(hours=1), 7),
+        ):
+            record_read(session, caller=who, path="rows", table_ref=table, rows=rows, bytes=100, now=at)
+        record_change(session, caller=AUTHORITY, action="grant.create", target="grant:1")
+    by_dataset = client.get("/api/v1/stats/calls/datasets").json()
+    assert [(r["key"], r["calls"], r["rows"]) for r in by_dataset["data"]] == [
+        ("stats/people", 2, 15),
+        ("health/visits", 1, 7),
+    ]
+    by_org = client.get("/api/v1/stats/calls/organizations", params={"dataset": "stats/people"}).json()
+    assert [(r["key"], r["calls"]) for r in by_org["data"]] == [("health", 2)]
+    by_day = client.get("/api/v1/stats/calls/days").json()
+    assert [(r["key"], r["calls"]) for r in by_day["data"]] == [("2026-11-23", 2), ("2026-11-24", 1)]
+    since = client.get("/api/v1/stats/calls/days", params={"since": "2026-11-23T12:00:00Z"}).json()
+    assert since["total_calls"] == 1
+    assert client.get("/api/v1/stats/calls/weeks").status_code == 422
+    listed = client.get("/api/v1/audit", params={"kind": "read", "limit": 2}).json()
+    assert listed["count"] == 3 and [e["seq"] for e in listed["data"]] == [3, 2]
+    assert client.get("/api/v1/audit/verify").json() | {"head_hash": ""} == {
+        "ok": True,
+        "entries": 4,
+        "head_seq": 4,
+        "head_hash": "",
+        "first_bad": None,
+        "problem": None,
+    }
+    with runtime.session() as session:
+        session.execute(update(AuditEntry).where(AuditEntry.seq == 2).values(rows=1))
+    broken = client.get("/api/v1/audit/verify").json()
+    assert broken["ok"] is False and broken["first_bad"] == 2
+    member = client_as("wang", health="member")
+    for url in ("/api/v1/audit", "/api/v1/audit/verify", "/api/v1/stats/calls/days"):
+        assert member.get(url).status_code == 403
+        assert client_as(None).get(url).status_code == 401

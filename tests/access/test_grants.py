@@ -192,3 +192,23 @@ def test_grant_needs_a_grantee_and_a_future_end(world):
         from datavalley.access.grants import check_may_grant
 
         check_may_grant(ANONYMOUS, "stats", "granting")
+
+
+def test_grants_over_http(world, client_as):
+    li, wang = client_as("li"), client_as("wang")
+    body = {"dataset": "stats/people", "organization": "health", "purpose": "outbreak watch", "days": 30}
+    bad = li.post("/api/v1/grants", json=body | {"tables": {"people": {"row_filter": "city = "}}})
+    assert bad.status_code == 422
+    error = bad.json()["error"]
+    assert error["details"][0]["field"] == "tables.people.row_filter" and "row_filter" in error["message"]
+    assert li.post("/api/v1/grants", json=body | {"user": "wang"}).status_code == 422  # two grantees
+    assert wang.post("/api/v1/grants", json=body).status_code == 403
+    assert client_as(None).post("/api/v1/grants", json=body).status_code == 404  # hidden from anonymous
+    made = li.post("/api/v1/grants", json=body | {"tables": {"people": {"columns": ["id", "city"]}}})
+    assert made.status_code == 201, made.text
+    gid = made.json()["id"]
+    assert wang.get(f"/api/v1/grants/{gid}").json()["tables"][0]["columns"] == ["id", "city"]
+    assert client_as("zhao").get(f"/api/v1/grants/{gid}").status_code == 404
+    assert [g["id"] for g in wang.get("/api/v1/grants", params={"state": "active"}).json()["data"]] == [gid]
+    assert li.post(f"/api/v1/grants/{gid}/revoke").status_code == 200
+    assert li.post(f"/api/v1/grants/{gid}/revoke").status_code == 409

@@ -205,3 +205,47 @@ def test_holidays_push_deadlines(world):
             session, world.rt.settings, world.caller("boss"), req.id, now=MONDAY + timedelta(days=4)
         )
     assert not again.overdue  # the stored deadline stands; new holidays apply to new steps
+
+
+ROWS = "/api/v1/datasets/stats/people/tables/people/rows"
+
+
+@pytest.mark.slow
+def test_over_http_from_request_to_masked_rows_and_back(world, client_as):
+    wang, boss, li = client_as("wang"), client_as("boss"), client_as("li")
+    assert wang.get(ROWS).status_code == 403
+    body = {
+        "dataset": "stats/people",
+        "tables": {"people": ["id", "name", "score"]},
+        "purpose": "a study of scores",
+    }
+    opened = wang.post("/api/v1/requests", json=body | {"days": 7})
+    assert opened.status_code == 201, opened.text
+    rid = opened.json()["id"]
+    assert li.post(f"/api/v1/requests/{rid}/review", json={"action": "pass"}).status_code == 403
+    assert li.post(f"/api/v1/requests/{rid}/decision", json={"action": "approve"}).status_code == 409
+    assert boss.post(f"/api/v1/requests/{rid}/review", json={"action": "pass"}).status_code == 200
+    bad = li.post(
+        f"/api/v1/requests/{rid}/decision",
+        json={"action": "approve", "tables": {"people": {"row_filter": "score >= (SELECT 1)"}}},
+    )
+    assert bad.status_code == 422 and bad.json()["error"]["details"][0]["field"] == "tables.people.row_filter"
+    terms = {"people": {"row_filter": "score >= 90", "masks": {"id": "hash"}}}
+    decided = li.post(f"/api/v1/requests/{rid}/decision", json={"action": "approve", "tables": terms})
+    assert decided.status_code == 200 and decided.json()["state"] == "approved"
+    rows = wang.get(ROWS, params={"sort": "name"}).json()
+    assert [c["name"] for c in rows["columns"]] == ["id", "name", "score"]
+    assert sorted(r["score"] for r in rows["rows"]) == [92, 92]  # only the rows the filter lets through
+    assert all(len(r["id"]) == 64 for r in rows["rows"])  # hashed
+    assert {r["name"][0] for r in rows["rows"]} == {"A", "李"} and "*" in rows["rows"][0]["name"]  # tag mask
+    grant_id = decided.json()["grant_id"]
+    assert wang.post(f"/api/v1/grants/{grant_id}/revoke", json={}).status_code == 403
+    assert li.post(f"/api/v1/grants/{grant_id}/revoke", json={"reason": "study over"}).status_code == 200
+    assert wang.get(ROWS).status_code == 403  # the very next read
+    shown = wang.get(f"/api/v1/requests/{rid}").json()
+    assert [e["action"] for e in shown["events"]] == ["submit", "review", "approve"]
+    assert client_as(None).get("/api/v1/requests").status_code == 401
+    assert client_as("zhao").get(f"/api/v1/requests/{rid}").status_code == 404
+    stats = boss.get("/api/v1/stats/requests").json()
+    assert stats["by_state"]["approved"] == 1 and stats["overdue"] == 0
+    assert wang.get("/api/v1/stats/requests").status_code == 403

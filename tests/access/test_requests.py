@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from sqlalchemy import delete
 
 from datavalley.access.grants import TableRule
 from datavalley.access.policy import plan_read
@@ -249,3 +250,37 @@ def test_over_http_from_request_to_masked_rows_and_back(world, client_as):
     stats = boss.get("/api/v1/stats/requests").json()
     assert stats["by_state"]["approved"] == 1 and stats["overdue"] == 0
     assert wang.get("/api/v1/stats/requests").status_code == 403
+
+
+@pytest.mark.slow
+def test_the_cli_walks_the_workflow(world, cli):
+    opened = cli(
+        "--as", "wang", "request", "open", "stats/people", "--purpose", "school health survey",
+        "--days", "10", "--table", "people:id,name,score", "--json",
+    )  # fmt: skip
+    assert opened.exit_code == 0, opened.output
+    assert cli("request", "list", "--state", "submitted").output.count("school health survey") == 1
+    assert cli("request", "review", "1", "pass").exit_code == 0  # the CLI acts as the authority
+    refused = cli("--as", "hu", "request", "decide", "1", "approve")
+    assert refused.exit_code == 1 and "admin or editor role in organization `stats`" in refused.output
+    bad = cli("--as", "li", "request", "decide", "1", "approve", "--filter", "score >= 60")
+    assert bad.exit_code == 2 and "TABLE:CONDITION" in bad.output
+    decided = cli(
+        "--as", "li", "request", "decide", "1", "approve", "--filter", "people:score >= 60",
+        "--mask", "people.name=hash",
+    )  # fmt: skip
+    assert decided.exit_code == 0, decided.output
+    assert "approved" in decided.output and "approve" in cli("request", "show", "1").output
+    shown = cli("--as", "wang", "grant", "show", "1")
+    assert "score >= 60" in shown.output and "name=hash" in shown.output
+    assert cli("--as", "li", "grant", "revoke", "1", "--reason", "survey done").exit_code == 0
+    verified = cli("audit", "verify")
+    assert verified.exit_code == 0 and "intact: 5 entries" in verified.output
+    listed = cli("audit", "list", "--kind", "change")
+    assert "grant.revoke" in listed.output and "request.open" in listed.output
+    assert "approved" in cli("audit", "stats").output
+    assert cli("--as", "wang", "audit", "list").exit_code == 1  # not the authority
+    with world.rt.session() as session:
+        session.execute(delete(AuditEntry).where(AuditEntry.seq == 2))
+    broken = cli("audit", "verify")
+    assert broken.exit_code == 1 and "entry 2 is missing" in broken.output

@@ -9,8 +9,11 @@ import typer
 
 from datavalley import __version__
 from datavalley.catalog.search import SORT_KEYS, SearchQuery, search_datasets
+from datavalley.cli import audit as audit_cli
 from datavalley.cli import datasets, orgs, state, tables, tokens, users
+from datavalley.cli import grants as grants_cli
 from datavalley.cli import query as query_cli
+from datavalley.cli import requests as requests_cli
 from datavalley.cli.output import console, exits_cleanly, print_json, print_table
 
 app = typer.Typer(
@@ -29,6 +32,9 @@ app.add_typer(tokens.app, name="token")
 app.command("ingest")(exits_cleanly(tables.ingest_command))
 app.command("query")(query_cli.query_command)
 app.add_typer(query_cli.app, name="api")
+app.add_typer(requests_cli.app, name="request")
+app.add_typer(grants_cli.app, name="grant")
+app.add_typer(audit_cli.app, name="audit")
 
 
 def _version(value: bool) -> None:

@@ -106,6 +106,11 @@
     var head = grid.tHead;
     head.textContent = "";
     head.appendChild(row);
+    if (state.focusColumn) {
+      var button = head.querySelector('button[data-column="' + CSS.escape(state.focusColumn) + '"]');
+      if (button) button.focus();
+      state.focusColumn = null;
+    }
   }
 
   function renderBody(page) {
@@ -166,10 +171,8 @@
     if (!current || current.column !== column) state.sort = [{ column: column, desc: false }];
     else if (!current.desc) state.sort = [{ column: column, desc: true }];
     else state.sort = [];
-    restart().then(function () {
-      var button = grid.querySelector('th button[data-column="' + CSS.escape(column) + '"]');
-      if (button) button.focus();
-    });
+    state.focusColumn = column; // the header is drawn anew: keep the keyboard focus on its button
+    restart();
   }
 
   $("grid-next").addEventListener("click", function () {

@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 export DATAVALLEY_HOME ?= $(CURDIR)/.datavalley
 
-.PHONY: demo test lint bench bench-query install clean
+.PHONY: demo test lint bench bench-query install clean screenshots
 
 $(BIN)/datavalley: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,6 +22,7 @@ demo: install
 	$(BIN)/datavalley serve --host $(HOST) --port $(PORT)
 
 test: install
+	bash scripts/ensure-browser.sh
 	$(BIN)/python -m pytest -q
 
 # Ingest benchmark (minutes; generates TPC-H data into bench/data/): see BENCHMARKS.md.
@@ -35,6 +36,11 @@ bench: install
 bench-query: install
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python -m bench.query_bench $(BENCH_ARGS)
+
+# The portal's main pages as PNG in docs/screenshots/ (headless Chromium over a fresh demo store).
+screenshots: install
+	bash scripts/ensure-browser.sh
+	$(BIN)/python -m tests.web.screenshots --out docs/screenshots
 
 lint: install
 	$(BIN)/ruff check src tests

@@ -95,6 +95,20 @@ def runtime(settings: Settings) -> Iterator[Runtime]:
 ADMIN = "admin"
 
 
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Real argon2, with the smallest cost: the suite hashes many passwords on 2 shared cores.
+
+    The test of login timing puts the production cost back (``accounts._hasher``).
+    """
+    from argon2 import PasswordHasher
+
+    from datavalley.access import accounts
+
+    monkeypatch.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    monkeypatch.setattr(accounts, "_dummy_hash", None)
+
+
 def bearer(app: Any, user: str, *, platform_admin: bool = False, **roles: str) -> dict[str, str]:
     """Headers that authenticate as ``user`` (made if missing, with ``roles`` such as ``stats="editor"``)."""
     from tests.factories import make_token, make_user

@@ -32,7 +32,7 @@ def run(rt, sql, caller=AUTHORITY, **kwargs):
 
 def stream(rt, sql, caller=AUTHORITY, params=None):
     with rt.session() as session:
-        return service.stream_query(session, rt.settings, caller, sql, params)
+        return service.stream_query(session, rt.settings, caller, sql, params, sessions=rt.session)
 
 
 def publish(rt, ref, **fields):
@@ -257,3 +257,20 @@ def test_datasets_not_shared_are_not_readable(runtime, tagged, people):
     anonymous = Caller()
     with pytest.raises(NotFound):
         run(runtime, "SELECT * FROM health.visits", caller=anonymous)
+
+
+def test_every_query_read_is_audited(runtime, people, counties):
+    from datavalley.access import audit
+
+    run(runtime, "SELECT p.name FROM stats.people p JOIN geo.regions c ON c.city = p.city")
+    out = stream(runtime, "SELECT id FROM stats.people.people WHERE id > 4", caller=AUTHORITY)
+    assert sum(b.num_rows for b in out) == 2
+    with runtime.session() as session:
+        reads = audit.list_entries(session, kind="read").data
+        assert audit.verify_chain(session).ok
+    assert [(e.action, e.target, e.rows) for e in reversed(reads)] == [
+        ("sql", "stats/people/people", 2),
+        ("sql", "geo/regions/counties", 2),
+        ("sql", "stats/people/people", 2),
+    ]
+    assert {e.actor for e in reads} == {AUTHORITY.name}

@@ -60,7 +60,9 @@ def _json_chunks(stream: Any) -> Iterator[bytes]:
     yield b"]}\n"
 
 
-def run_and_print(sql: str, values: dict[str, Any], fmt: CliFormat, output: Path | None) -> None:
+def run_and_print(
+    sql: str, values: dict[str, Any], fmt: CliFormat, output: Path | None, *, path: str = "sql"
+) -> None:
     """Run a query as the CLI's caller and print or write its result in ``fmt``."""
     from datavalley.query import service
     from datavalley.query.formats import DOWNLOADS
@@ -70,14 +72,21 @@ def run_and_print(sql: str, values: dict[str, Any], fmt: CliFormat, output: Path
         caller = state.caller(session)
         if fmt == "table" and output is None:
             result = service.run_query(
-                session, rt.settings, caller, service.QueryRequest(sql=sql, limit=TABLE_ROWS), params=values
+                session,
+                rt.settings,
+                caller,
+                service.QueryRequest(sql=sql, limit=TABLE_ROWS),
+                params=values,
+                path=path,
             )
             print_table(None, [c.name for c in result.columns], result.rows)
             more = result.total_rows - result.row_count
             tail = f"; {more} more not shown (use --format csv|ndjson|parquet --output FILE)" if more else ""
             console.print(f"[dim]{result.total_rows} row(s){tail}[/]", highlight=False)
             return
-        stream = service.stream_query(session, rt.settings, caller, sql, values)
+        stream = service.stream_query(
+            session, rt.settings, caller, sql, values, sessions=rt.session, path=path
+        )
     if fmt == "table":
         fmt = "csv"
     chunks = _json_chunks(stream) if fmt == "json" else DOWNLOADS[fmt].chunks(stream)
@@ -265,4 +274,4 @@ def call(
     with rt.session() as session:
         api = saved.get_saved_query(session, state.caller(session), org, name)
         values = saved.call_values(api, _params(param))
-    run_and_print(api.sql, values, format, output)  # type: ignore[arg-type]
+    run_and_print(api.sql, values, format, output, path="data_api")  # type: ignore[arg-type]

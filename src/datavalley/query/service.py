@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import difflib
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -29,6 +30,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from datavalley.access import audit
 from datavalley.access.policy import Caller, ReadPlan, plan_read, visible_datasets
 from datavalley.catalog.models import Dataset, Organization, Table
 from datavalley.config import Settings
@@ -279,10 +281,13 @@ def run_query(
     *,
     params: Mapping[str, Any] | None = None,
     limits: QueryLimits | None = None,
+    path: str = "sql",
 ) -> QueryResult:
     """A JSON page of a query (or of an earlier result, given its cursor).
 
-    ``params`` (typed values, e.g. of a data API call) replace ``request.params`` when given.
+    ``params`` (typed values, e.g. of a data API call) replace ``request.params`` when given. The read
+    is audited once, when the query runs (``path`` says through what: ``sql``, ``data_api`` …); later
+    pages of the same result read nothing new.
     """
     started = time.perf_counter()
     limit = request.limit or DEFAULT_PAGE_ROWS
@@ -309,21 +314,42 @@ def run_query(
     finally:
         if run.close:
             run.close()
+    audit_reads(session, caller, run.tables, path=path, rows=page.total)
     return _page_result(page, reads, started, limit)
 
 
-class ResultStreamOut:
-    """Every row of a query, batch by batch, for the streaming formats."""
+def audit_reads(
+    session: Session, caller: Caller, tables: Sequence[ResolvedTable], *, path: str, rows: int
+) -> None:
+    """One audit entry per table a query read, with the rows the query returned."""
+    for table in tables:
+        audit.record_read(
+            session,
+            caller=caller,
+            path=path,
+            table_ref=table.plan.location.ref,
+            grant_id=table.plan.grant_id,
+            purpose=table.plan.purpose,
+            rows=rows,
+        )
 
-    def __init__(self, run: QueryRun) -> None:
+
+class ResultStreamOut:
+    """Every row of a query, batch by batch, for the streaming formats; audited when it ends."""
+
+    def __init__(self, run: QueryRun, on_end: Callable[[int], None]) -> None:
         self.run = run
         self.schema = run.schema
         self.rows = 0
+        self._on_end = on_end
 
     def __iter__(self) -> Iterator[pa.RecordBatch]:
-        for batch in self.run.batches:
-            self.rows += batch.num_rows
-            yield batch
+        try:
+            for batch in self.run.batches:
+                self.rows += batch.num_rows
+                yield batch
+        finally:
+            self._on_end(self.rows)  # also when the client goes away: what was sent was read
 
 
 def stream_query(
@@ -332,11 +358,23 @@ def stream_query(
     caller: Caller,
     sql: str,
     params: Mapping[str, Any] | None = None,
+    *,
+    sessions: Callable[[], AbstractContextManager[Session]],
+    path: str = "sql",
 ) -> ResultStreamOut:
-    """A query's whole result as a stream of record batches (never all in memory)."""
+    """A query's whole result as a stream of record batches (never all in memory).
+
+    The stream outlives ``session``; when it ends, the read is audited in a session from ``sessions``.
+    """
     if not sql or not sql.strip():
         raise InvalidInput.for_field("sql", "is empty; give one SELECT statement")
-    return ResultStreamOut(start_query(session, settings, caller, sql, params))
+    run = start_query(session, settings, caller, sql, params)
+
+    def on_end(rows: int) -> None:
+        with sessions() as audit_session:
+            audit_reads(audit_session, caller, run.tables, path=path, rows=rows)
+
+    return ResultStreamOut(run, on_end)
 
 
 def ensure_error(exc: BaseException) -> DataValleyError:

@@ -69,8 +69,10 @@ def call_api(
         values = saved.call_values(api, given)
         if format == "json":
             request = QueryRequest(sql=api.sql, limit=limit)
-            return service.run_query(session, rt.settings, caller, request, params=values)
-        stream = service.stream_query(session, rt.settings, caller, api.sql, values)
+            return service.run_query(session, rt.settings, caller, request, params=values, path="data_api")
+        stream = service.stream_query(
+            session, rt.settings, caller, api.sql, values, sessions=rt.session, path="data_api"
+        )
     download = DOWNLOADS[format]
     return StreamingResponse(
         download.chunks(stream),

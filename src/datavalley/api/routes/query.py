@@ -28,7 +28,9 @@ def _answer(rt: RuntimeDep, caller: CallerDep, request: QueryRequest) -> QueryRe
         with rt.session() as session:
             return service.run_query(session, rt.settings, caller, request)
     with rt.session() as session:
-        stream = service.stream_query(session, rt.settings, caller, request.sql or "", request.params)
+        stream = service.stream_query(
+            session, rt.settings, caller, request.sql or "", request.params, sessions=rt.session
+        )
     download = DOWNLOADS[request.format]
     return StreamingResponse(
         download.chunks(stream),

@@ -394,7 +394,7 @@ def start_of(node: exp.Expression) -> int | None:
 
 def snippet(node: exp.Expression, limit: int = 60) -> str:
     try:
-        text = node.sql(DIALECT, comments=False)
+        text = node.sql(DIALECT, comments=False, unsupported_level=sqlglot.ErrorLevel.IGNORE)
     except Exception:  # generating a message must never fail
         text = type(node).__name__
     text = " ".join(text.split())

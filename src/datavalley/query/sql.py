@@ -27,6 +27,7 @@ from typing import Any
 import sqlglot
 from sqlglot import exp
 from sqlglot.dialects.duckdb import DuckDB
+from sqlglot.errors import ErrorLevel
 from sqlglot.tokens import Token, TokenType
 
 from datavalley.errors import InvalidInput
@@ -325,7 +326,12 @@ def check_query(sql: str) -> CheckedQuery:
         checker.check(tree)
     except RecursionError:
         raise SqlRefused("the query is nested too deeply to be checked") from None
-    return CheckedQuery(sql=sql, tree=tree, tables=checker.tables, params=scan.params, explain=scan.explain)
+    checked = CheckedQuery(
+        sql=sql, tree=tree, tables=checker.tables, params=scan.params, explain=scan.explain
+    )
+    # a trial rewrite, so that a query accepted here (a saved query, say) always renders later
+    render_query(checked, {ref: f"{RELATION_PREFIX}check{i}" for i, ref in enumerate(checked.tables)})
+    return checked
 
 
 def render_query(checked: CheckedQuery, sources: Mapping[TableRef, str]) -> str:
@@ -363,9 +369,18 @@ def render_query(checked: CheckedQuery, sources: Mapping[TableRef, str]) -> str:
         _requalify(column, checker.ref_of, aliases)
     for old, new in replacements:
         old.replace(new)
-    sql = tree.sql(DIALECT, identify=True, comments=False)
+    sql = _generate(tree)
     _recheck(sql, frozenset(name.lower() for name in sources.values()))
     return sql
+
+
+def _generate(tree: exp.Expression) -> str:
+    """DuckDB SQL for ``tree``: every identifier quoted, no comments, and an error rather than a
+    silent change of meaning where sqlglot cannot express something in DuckDB."""
+    try:
+        return tree.sql(DIALECT, identify=True, comments=False, unsupported_level=ErrorLevel.RAISE)
+    except sqlglot.errors.UnsupportedError as e:
+        raise SqlRefused(f"the query uses something DuckDB cannot run as written: {e}") from None
 
 
 def _requalify(column: exp.Column, refs: Mapping[int, TableRef], aliases: Mapping[int, str]) -> None:
@@ -402,14 +417,16 @@ def _recheck(sql: str, relations: frozenset[str]) -> None:
     try:
         tree = sqlglot.parse_one(sql, read=DIALECT)
         Checker(sql, relations=relations).check(tree)
-        if tree.sql(DIALECT, identify=True, comments=False) != sql:
+        if _generate(tree) != sql:
             raise ValueError("rendering is not stable")
-    except (sqlglot.errors.SqlglotError, SqlError, ValueError, RecursionError) as e:
-        # fail closed, as a refusal the user can act on (sqlglot rewrote a construct into one that
-        # is not on the allowlist), never by running it
-        detail = e.message if isinstance(e, SqlError) else type(e).__name__
-        raise SqlRefused(
-            "the query could not be rewritten safely; simplify the part named here and try again: " + detail
+    except SqlError as e:
+        # sqlglot rewrote an allowed construct into one that is not on the allowlist: fail closed
+        raise SqlRefused(f"the query could not be rewritten safely: {e.message}") from None
+    except (sqlglot.errors.SqlglotError, ValueError, RecursionError):
+        # the parser read the text in a way it cannot write back (lenient parsing of broken SQL)
+        raise SqlSyntaxError(
+            "the query could not be read unambiguously: check its syntax (a misspelt keyword, "
+            "a missing comma or parenthesis)"
         ) from None
 
 
@@ -503,4 +520,4 @@ def render_predicate(expr: exp.Expression, *, column_sql: Callable[[str], str] |
     if column_sql is not None:
         for column in list(tree.find_all(exp.Column)):
             column.replace(exp.Paren(this=exp.Var(this=column_sql(column.name))))
-    return tree.sql(DIALECT, identify=True, comments=False)
+    return _generate(tree)

@@ -230,3 +230,5 @@ SELECT * FROM org.ds.t WHERE a = (1 ==> [syntax]
 SELEC 1 ==> `SELEC` statements are not allowed: only SELECT queries are accepted
 HELLO ==> `HELLO` statements are not allowed
 SELECT uuid() ==> function `uuid` is not allowed
+SELECT s.k FROM (SELCT {'k': 1} AS s) ub ==> [syntax] the query could not be read unambiguously
+SELECT * FROM unnest([1, 2]) AS (x) ==> [syntax] the query could not be read unambiguously

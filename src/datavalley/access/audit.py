@@ -104,16 +104,19 @@ def append_entry(
     now: datetime | None = None,
 ) -> AuditEntry:
     """Append one entry at the end of the chain (in the caller's transaction)."""
-    moved = session.execute(
-        update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + 1),
+    head = session.execute(
+        update(AuditHead)
+        .where(AuditHead.id == 1)
+        .values(seq=AuditHead.seq + 1)
+        .returning(AuditHead.seq, AuditHead.hash),
         execution_options={"synchronize_session": False},
-    )
-    if moved.rowcount != 1:  # type: ignore[attr-defined]
+    ).first()
+    if head is None:
         raise DataValleyError(
             "the audit log's head row is missing, so nothing can be recorded; "
             "run `datavalley audit verify` and restore the store from a backup"
         )
-    seq, prev_hash = session.execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)).one()
+    seq, prev_hash = head
     fields: dict[str, Any] = _clean(
         {
             "seq": seq,

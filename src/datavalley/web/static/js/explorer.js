@@ -348,7 +348,9 @@
   function pickDefaults() {
     var names = config.columns.map(function (c) { return c.name; });
     var timeLike = /(year|month|date|day|年|月|日期)/i;
+    var idLike = /(^id$|_id\b|_id$|code|编号|代码|name|名称)/i; // poor groups: one row each
     var x = names.filter(function (n) { return isTemporal(n) || timeLike.test(n) || timeLike.test(columnOf(n).label); })[0] ||
+      names.filter(function (n) { return !isNumeric(n) && !idLike.test(n + " " + columnOf(n).label); })[0] ||
       names.filter(function (n) { return !isNumeric(n); })[0] || names[0];
     var y = names.filter(function (n) {
       return n !== x && isNumeric(n) && !/(code|id|year|代码|年份)/i.test(n + " " + columnOf(n).label);

@@ -53,6 +53,16 @@ def test_login_sets_a_safe_cookie_and_the_session_knows_who_and_which_roles(app,
     form = browser(app).post(f"{API}/auth/login", data={"user": "li", "password": PASSWORD})
     assert json_of(form)["user"] == "li"  # the portal's HTML form works the same
 
+    bad = [
+        {"json": {"user": "li"}},
+        {"json": ["li", PASSWORD]},
+        {"content": b'{"user": ', "headers": {"content-type": "application/json"}},
+        {"json": {"user": "li\x00", "password": PASSWORD}},
+        {"json": {"user": "li", "password": "x" * 2000}},
+    ]
+    for kwargs in bad:
+        error_of(browser(app).post(f"{API}/auth/login", **kwargs), 422)
+
 
 def test_cookie_writes_need_the_csrf_token_and_token_writes_do_not(app, li):
     c = browser(app)

@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from starlette.concurrency import run_in_threadpool
 
 from datavalley.access import accounts, sessions
@@ -24,6 +24,13 @@ class Login(BaseModel):
 
     user: str = Field(min_length=1, max_length=200)
     password: str = Field(min_length=1, max_length=1024)
+
+    @field_validator("user", mode="after")
+    @classmethod
+    def _no_nul(cls, value: str) -> str:
+        if "\x00" in value:
+            raise ValueError("must not contain a NUL character")
+        return value
 
 
 class LoginPublic(BaseModel):

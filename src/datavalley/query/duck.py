@@ -19,6 +19,7 @@ import contextlib
 import os
 import threading
 import urllib.parse
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -85,7 +86,9 @@ def _partition_values(table: DeltaTable, schema: pa.Schema) -> dict[str, pc.Expr
     return out
 
 
-_databases: dict[tuple[str, str, int], duckdb.DuckDBPyConnection] = {}
+_databases: dict[tuple[str, str, int, tuple[str, ...]], duckdb.DuckDBPyConnection] = {}
+_file_keys: list[tuple[str, str, int, tuple[str, ...]]] = []
+FILE_DATABASES = 8
 _databases_lock = threading.Lock()
 
 
@@ -97,34 +100,71 @@ def close_databases() -> None:
             with contextlib.suppress(Exception):
                 database.close()
         _databases.clear()
+        _file_keys.clear()
 
 
 def connect(
-    workdir: Path | None, *, memory_limit: str = "1GB", threads: int | None = None
+    workdir: Path | None,
+    *,
+    memory_limit: str = "1GB",
+    threads: int | None = None,
+    allowed_paths: Sequence[str] = (),
 ) -> duckdb.DuckDBPyConnection:
-    """A fresh connection to the process's locked-down in-memory DuckDB (one per set of limits).
+    """A fresh connection to a locked-down in-memory DuckDB (one per set of limits and readable files).
 
     Opening a database costs ~25 ms, a connection to an open one ~1 ms; what a read registers is
     visible to its own connection only. ``memory_limit`` and ``threads`` bound every query on that
-    database together, so one runaway query cannot starve the process.
+    database together, so one runaway query cannot starve the process. ``allowed_paths`` are the only
+    files the database may read (the Parquet files of the table versions a query reads, scanned by
+    DuckDB's own reader); everything else stays out of reach. Databases with files are kept for the
+    most recent ``FILE_DATABASES`` file sets, so repeated queries of the same versions reuse them.
     """
     threads = threads or os.cpu_count() or 1
-    key = (str(workdir or ""), memory_limit, threads)
+    key = (str(workdir or ""), memory_limit, threads, tuple(sorted(allowed_paths)))
     with _databases_lock:
         database = _databases.get(key)
         if database is None:
-            config: dict[str, Any] = {
-                "enable_external_access": False,
-                "memory_limit": memory_limit,
-                "threads": threads,
-            }
+            config: dict[str, Any] = {"memory_limit": memory_limit, "threads": threads}
             if workdir is not None:  # where a big sort may spill
                 workdir.mkdir(parents=True, exist_ok=True)
                 config["temp_directory"] = str(workdir)
             database = duckdb.connect(config=config)
-            for setting in ("produce_arrow_string_view = false", "arrow_output_version = '1.0'"):
+            settings = ["produce_arrow_string_view = false", "arrow_output_version = '1.0'"]
+            for setting in settings:
                 with contextlib.suppress(duckdb.Error):  # a DuckDB without the setting has no such problem
                     database.execute(f"SET {setting}")
+            if allowed_paths:
+                database.execute("SET allowed_paths = $paths", {"paths": list(allowed_paths)})
+            database.execute("SET enable_external_access = false")
             database.execute("SET lock_configuration = true")
             _databases[key] = database
+            if allowed_paths:
+                _file_keys.append(key)
+                while len(_file_keys) > FILE_DATABASES:
+                    # forgotten, not closed: connections still running on it keep it alive until they end
+                    _databases.pop(_file_keys.pop(0), None)
         return database.cursor()
+
+
+def parquet_files(table: DeltaTable) -> list[str] | None:
+    """The version's data files, if DuckDB's own Parquet reader reads them exactly as Delta means them.
+
+    That is: local files, no partition columns (their values live in the log, not the files) and no
+    reader features (deletion vectors, column mapping …). Otherwise None: read through Arrow instead.
+    """
+    protocol = table.protocol()
+    if protocol.min_reader_version > 1 or protocol.reader_features:
+        return None
+    if table.metadata().partition_columns:
+        return None
+    files = table.file_uris()
+    if not files or not all(f.startswith("/") for f in files):
+        return None
+    return files
+
+
+def parquet_scan(files: Sequence[str], columns: Sequence[str]) -> str:
+    """SQL reading ``files`` with DuckDB's Parquet reader, the columns in the table's order."""
+    listing = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
+    names = ", ".join('"' + c.replace('"', '""') + '"' for c in columns)
+    return f"SELECT {names} FROM read_parquet([{listing}], union_by_name = true)"

@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.dataset as pads
 
 from datavalley.errors import BadRequest, DataValleyError
-from datavalley.query.duck import connect
+from datavalley.query.duck import connect, parquet_scan
 from datavalley.query.formats import BATCH_ROWS
 
 
@@ -55,6 +55,9 @@ class TableInput:
     name: str
     dataset: pads.Dataset
     view_sql: str | None = None
+    #: the version's Parquet files when DuckDB's own reader may scan them (faster, with row-group
+    #: pruning); None reads ``dataset`` through Arrow
+    files: tuple[str, ...] | None = None
 
     @property
     def raw_name(self) -> str:
@@ -205,20 +208,25 @@ class DuckDBEngine:
         limits: QueryLimits,
         names: Mapping[str, str] | None = None,
     ) -> DuckDBStream:
-        con = connect(limits.workdir, memory_limit=limits.memory_limit, threads=limits.threads)
+        files = sorted({f for table in tables for f in table.files or ()})
+        con = connect(
+            limits.workdir, memory_limit=limits.memory_limit, threads=limits.threads, allowed_paths=files
+        )
         names = dict(names or {})
         try:
             for table in tables:
-                if table.view_sql is None:
-                    con.register(table.name, table.dataset)
-                    continue
-                con.register(table.raw_name, table.dataset)
-                con.execute(f"CREATE TEMP VIEW {table.name} AS {table.view_sql}")
+                bound = table.name if table.view_sql is None else table.raw_name
+                if table.files:
+                    scan = parquet_scan(table.files, table.dataset.schema.names)
+                    con.execute(f"CREATE TEMP VIEW {bound} AS {scan}")
+                else:
+                    con.register(bound, table.dataset)
+                if table.view_sql is not None:
+                    con.execute(f"CREATE TEMP VIEW {table.name} AS {table.view_sql}")
         except duckdb.Error as exc:
             con.close()
-            raise DataValleyError(
-                f"a table of the query cannot be read: {engine_message(str(exc), names)}"
-            ) from None
+            message = engine_message(str(exc), names)
+            raise DataValleyError(f"a table of the query cannot be read: {message}") from None
         return DuckDBStream(con, sql, params, limits, names)
 
 

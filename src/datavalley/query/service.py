@@ -36,7 +36,7 @@ from datavalley.catalog.models import Dataset, Organization, Table
 from datavalley.config import Settings
 from datavalley.errors import BadRequest, DataValleyError, InvalidInput, NotFound
 from datavalley.query import sql as sqlcheck
-from datavalley.query.duck import arrow_dataset
+from datavalley.query.duck import arrow_dataset, parquet_files
 from datavalley.query.engine import QueryLimits, TableInput, get_engine
 from datavalley.query.formats import json_arrays
 from datavalley.query.relation import plan_select
@@ -207,7 +207,10 @@ def resolve_tables(
         data = arrow_dataset(dt, display)
         name = f"__dv_t{i}"
         view = None if plan.unrestricted else plan_select(plan, data.schema, f"{name}_raw")
-        inputs.append(TableInput(name=name, dataset=data, view_sql=view))
+        files = parquet_files(dt)
+        inputs.append(
+            TableInput(name=name, dataset=data, view_sql=view, files=tuple(files) if files else None)
+        )
         resolved.append(ResolvedTable(ref, display, plan, dt.version(), name))
     return resolved, inputs
 

@@ -12,6 +12,7 @@ from datavalley.catalog.search import SORT_KEYS, SearchQuery, search_datasets
 from datavalley.cli import audit as audit_cli
 from datavalley.cli import datasets, orgs, state, tables, tokens, users
 from datavalley.cli import grants as grants_cli
+from datavalley.cli import harvest as harvest_cli
 from datavalley.cli import query as query_cli
 from datavalley.cli import requests as requests_cli
 from datavalley.cli.output import console, exits_cleanly, print_json, print_table
@@ -35,6 +36,7 @@ app.add_typer(query_cli.app, name="api")
 app.add_typer(requests_cli.app, name="request")
 app.add_typer(grants_cli.app, name="grant")
 app.add_typer(audit_cli.app, name="audit")
+app.add_typer(harvest_cli.app, name="harvest")
 
 
 def _version(value: bool) -> None:

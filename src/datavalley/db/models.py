@@ -7,4 +7,5 @@ def import_all_models() -> None:
     import datavalley.access.models  # noqa: F401
     import datavalley.access.sharing_models  # noqa: F401
     import datavalley.catalog.models  # noqa: F401
+    import datavalley.interop.harvest_models  # noqa: F401
     import datavalley.query.models  # noqa: F401

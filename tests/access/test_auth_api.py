@@ -262,7 +262,11 @@ def test_users_and_members_are_managed_by_the_right_people(app, li, client, clie
     error_of(li_client.get(f"{API}/users/wu"), 403)
     password = f"{API}/users/li/password"
     error_of(li_client.put(password, json={"password": "new password 1"}), 422)
-    error_of(li_client.put(password, json={"password": "new password 1", "current_password": "no"}), 401)
+    for _ in range(5):  # wrong current passwords count as failed logins
+        error_of(li_client.put(password, json={"password": "new password 1", "current_password": "no"}), 401)
+    error_of(li_client.put(password, json={"password": "new pw 12", "current_password": PASSWORD}), 429)
+    with app.state.runtime.session() as session:
+        session.execute(update(LoginFailure).values(at=utcnow() - timedelta(hours=1)))
     assert (
         li_client.put(password, json={"password": "new pw 12", "current_password": PASSWORD}).status_code
         == 204

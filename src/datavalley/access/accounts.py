@@ -170,11 +170,27 @@ def update_user(session: Session, name: str, data: UserUpdate) -> UserPublic:
     return _public(user)
 
 
-def set_password(session: Session, name: str, password: str, *, current: str | None = None) -> None:
-    """Set a user's password; with ``current``, only if it is the user's present password."""
+def set_password(
+    session: Session,
+    name: str,
+    password: str,
+    *,
+    current: str | None = None,
+    auth: AuthSettings | None = None,
+    address: str = "local",
+) -> None:
+    """Set a user's password; with ``current``, only if it is the user's present password.
+
+    Wrong current passwords count as failed logins (with ``auth``, the same limits apply), so that a
+    borrowed session cannot be used to guess the password.
+    """
     user = user_record(session, name)
-    if current is not None and not _verify(user.password_hash, current):
-        raise Unauthorized("the current password is wrong")
+    if current is not None:
+        auth = auth or AuthSettings()
+        check_login_allowed(session, auth, user.name, address)
+        if not _verify(user.password_hash, current):
+            _record_failure(session, auth, user.name, address)
+            raise Unauthorized("the current password is wrong")
     user.password_hash = hash_password(password)
     session.execute(delete(PortalSession).where(PortalSession.user_id == user.id))  # log out everywhere
     session.flush()

@@ -171,7 +171,7 @@ def passwd(name: str, password_stdin: PasswordStdin = False) -> None:
             current = typer.prompt("current password", hide_input=True)
     password = _read_password(password_stdin, "new password")
     with rt.session() as session:
-        accounts.set_password(session, name, password, current=current)
+        accounts.set_password(session, name, password, current=current, auth=rt.settings.auth)
     console.print(f"password of [bold]{name}[/] set; their portal sessions have ended")
 
 

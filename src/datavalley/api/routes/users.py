@@ -96,7 +96,9 @@ def update_user(rt: RuntimeDep, caller: CallerDep, name: str, body: UserUpdate) 
 
 
 @router.put("/users/{name}/password", status_code=204, summary="Set a user's password")
-def set_password(rt: RuntimeDep, caller: CallerDep, name: str, body: PasswordChange) -> Response:
+def set_password(
+    request: Request, rt: RuntimeDep, caller: CallerDep, name: str, body: PasswordChange
+) -> Response:
     """Users change their own password by giving the current one; platform admins set anyone's."""
     _check_self_or_admin(caller, name, "setting the password")
     current = None
@@ -105,7 +107,14 @@ def set_password(rt: RuntimeDep, caller: CallerDep, name: str, body: PasswordCha
             raise InvalidInput.for_field("current_password", "give your current password to change it")
         current = body.current_password
     with rt.session() as session:
-        accounts.set_password(session, name, body.password, current=current)
+        accounts.set_password(
+            session,
+            name,
+            body.password,
+            current=current,
+            auth=rt.settings.auth,
+            address=request.client.host if request.client else "unknown",
+        )
     return Response(status_code=204)
 
 

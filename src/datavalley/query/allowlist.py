@@ -104,6 +104,7 @@ SCALAR_SYNTAX: frozenset[type[exp.Expression]] = frozenset(
         exp.StrPosition,
         exp.Explode,
         exp.Unnest,
+        exp.DateTrunc,  # date_trunc on a DATE (on anything else it is exp.TimestampTrunc)
     }
 )
 AGGREGATE_SYNTAX: frozenset[type[exp.Expression]] = frozenset({exp.PercentileCont, exp.PercentileDisc})
@@ -120,8 +121,14 @@ UNIT_WORDS: frozenset[str] = _words(
     "year years month months day days hour hours minute minutes second seconds millisecond "
     "milliseconds microsecond microseconds week weeks quarter quarters decade decades century "
     "centuries millennium millennia dow doy isodow isoyear yearweek epoch julian era timezone "
-    "timezone_hour timezone_minute y yr yrs mon mons d h hr hrs m min mins s sec secs ms msec "
-    "us usec all"
+    "timezone_hour timezone_minute dayofweek dayofyear dayofmonth weekday weekofyear y yr yrs mon "
+    "mons d h hr hrs m min mins s sec secs ms msec us usec all"
+)
+#: Units DuckDB reads in ``INTERVAL 2 <unit>`` (others it would take for an alias: ``INTERVAL '2' hr``).
+INTERVAL_UNITS: frozenset[str] = _words(
+    "year years month months day days hour hours minute minutes second seconds millisecond "
+    "milliseconds microsecond microseconds week weeks quarter quarters decade decades century "
+    "centuries millennium millennia"
 )
 
 #: Collations (``x COLLATE nocase``): harmless comparison rules.
@@ -550,6 +557,12 @@ class Checker:
             return  # checked with the collation
         if node.name.lower() not in UNIT_WORDS:
             raise self.refuse(node, f"`{node.name}` is not allowed here: see docs/query.md")
+        if isinstance(parent, exp.Interval) and node.name.lower() not in INTERVAL_UNITS:
+            raise self.refuse(
+                node,
+                f"interval unit `{node.name}` is not allowed: use year, quarter, month, week, day, "
+                "hour, minute, second, millisecond or microsecond",
+            )
 
     def check_version(self, node: exp.Version) -> None:
         if not isinstance(node.parent, exp.Table):

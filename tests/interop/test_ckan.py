@@ -233,3 +233,89 @@ def test_datastore_search_keeps_the_sharing_rules(world, runtime, tmp_path, anon
     assert "520102199001011234" in json.dumps(
         ok(world.post(f"{A}/datastore_search", json={"resource_id": rid}))
     )
+
+
+def test_package_create_and_update_for_editors(world, anonymous, client_as):
+    editor = client_as("eddie", stats="editor")
+    body = {
+        "name": "bus-routes",
+        "owner_org": "stats",
+        "title": "公交线路 Bus routes",
+        "notes": "Every route.",
+        "tags": [{"name": "bus"}, {"name": "公交"}],
+        "groups": [{"name": "tran"}],
+        "license_id": "CC-BY-4.0",
+        "extras": [
+            {"key": "sharing", "value": "unconditional"},
+            {"key": "update_frequency", "value": "monthly"},
+        ],
+        "private": False,
+        "state": "active",
+    }
+    failed(anonymous.post(f"{A}/package_create", json=body), 401, "Authorization Error")
+    failed(
+        client_as("otto", other="editor").post(f"{A}/package_create", json=body), 403, "Authorization Error"
+    )
+    created = ok(editor.post(f"{A}/package_create", json=body))
+    assert created["name"] == "stats--bus_routes" and created["private"] is False
+    assert [g["name"] for g in created["groups"]] == ["tran"]
+    assert "stats/bus_routes" in refs(ok(anonymous.get(f"{A}/package_search?rows=100"))["results"])
+    taken = failed(editor.post(f"{A}/package_create", json=body), 409, "Validation Error")
+    assert "already exists" in taken["message"]
+    bad = failed(
+        editor.post(f"{A}/package_create", json={**body, "name": "x2", "groups": ["nope"]}),
+        409,
+        "Validation Error",
+    )
+    assert "themes" in bad or "groups" in bad
+    updated = ok(editor.post(f"{A}/package_update", json={"id": created["id"], "title": "Bus routes 2025"}))
+    assert updated["title"] == "Bus routes 2025" and updated["notes"] == "Every route."
+    failed(
+        client_as("mei", stats="member").post(
+            f"{A}/package_update", json={"id": created["id"], "title": "x"}
+        ),
+        403,
+        "Authorization Error",
+    )
+    failed(
+        editor.post(f"{A}/package_update", json={"id": "qingshan--registry", "title": "x"}),
+        404,
+        "Not Found Error",
+    )
+
+
+def test_datastore_search_sql(world, anonymous, outsider):
+    rid = _resource_id(anonymous, "stats/county_gdp")
+    result = ok(
+        anonymous.post(
+            f"{A}/datastore_search_sql", json={"sql": f'SELECT county FROM "{rid}" ORDER BY gdp DESC LIMIT 1'}
+        )
+    )
+    assert result["records"] == [{"county": "观山湖区"}] and result["fields"] == [
+        {"id": "county", "type": "text"}
+    ]
+    named = ok(
+        anonymous.get(
+            f"{A}/datastore_search_sql", params={"sql": "SELECT count(*) AS n FROM stats.county_gdp.gdp"}
+        )
+    )
+    assert named["records"] == [{"n": 3}]
+    patients = _resource_id(world, "health/patients")
+    hidden = anonymous.post(f"{A}/datastore_search_sql", json={"sql": f'SELECT * FROM "{patients}"'})
+    unknown = anonymous.post(f"{A}/datastore_search_sql", json={"sql": 'SELECT * FROM "no-such-id"'})
+    assert failed(hidden, 400, "Bad request")["message"].replace(patients, "X") == failed(
+        unknown, 400, "Bad request"
+    )["message"].replace("no-such-id", "X")  # a hidden table looks like one that does not exist
+    failed(
+        anonymous.post(f"{A}/datastore_search_sql", json={"sql": "SELECT * FROM health.patients.visits"}),
+        404,
+        "Not Found Error",
+    )
+    failed(
+        outsider.post(f"{A}/datastore_search_sql", json={"sql": "SELECT * FROM health.patients.visits"}),
+        403,
+        "Authorization Error",
+    )
+    for bad in ("DROP TABLE x", "SELECT * FROM read_csv('/etc/passwd')"):
+        response = anonymous.post(f"{A}/datastore_search_sql", json={"sql": bad})
+        assert response.status_code in (400, 409) and response.json()["success"] is False

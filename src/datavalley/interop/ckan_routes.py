@@ -38,6 +38,7 @@ from datavalley.errors import (
     Unauthorized,
 )
 from datavalley.interop import ckan_datastore as _datastore  # noqa: F401  (registers datastore_search)
+from datavalley.interop import ckan_write as _write  # noqa: F401  (registers package_create ...)
 from datavalley.interop.ckan_actions import ACTIONS, Context
 from datavalley.interop.ckan_params import SearchQueryError
 from datavalley.interop.urls import Urls, base_url

@@ -203,6 +203,7 @@ def test_grants_over_http(world, client_as):
     assert error["details"][0]["field"] == "tables.people.row_filter" and "row_filter" in error["message"]
     assert li.post("/api/v1/grants", json=body | {"user": "wang"}).status_code == 422  # two grantees
     assert wang.post("/api/v1/grants", json=body).status_code == 403
+    assert li.post("/api/v1/grants", json=body | {"purpose": "a\x00b"}).status_code == 422
     assert client_as(None).post("/api/v1/grants", json=body).status_code == 404  # hidden from anonymous
     made = li.post("/api/v1/grants", json=body | {"tables": {"people": {"columns": ["id", "city"]}}})
     assert made.status_code == 201, made.text

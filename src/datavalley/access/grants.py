@@ -29,7 +29,7 @@ import secrets
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from types import MappingProxyType
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 from sqlalchemy import ColumnElement, or_, select
@@ -50,8 +50,26 @@ GrantState = Literal["active", "expired", "revoked"]
 _MASK = re.compile(r"^(null|hash|year|none|redact(?::(\d{1,3}))?(?::(\d{1,3}))?)$")
 
 
+def _has_nul(value: Any) -> bool:
+    """Does any text in ``value`` (nested lists and objects included) hold a NUL character?"""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
 class _Input(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        if _has_nul(value):
+            raise ValueError("text must not contain a NUL character")
+        return value
 
 
 class TableRule(_Input):

@@ -25,7 +25,7 @@ Wrong role: 403 (401 when not logged in); wrong state: 409; a request the caller
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 from sqlalchemy import ColumnElement, and_, func, or_, select
@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from datavalley.access.audit import record_change
 from datavalley.access.calendar import load_calendar
-from datavalley.access.grants import GrantCreate, TableRule, check_rule, create_grant
+from datavalley.access.grants import GrantCreate, TableRule, _has_nul, check_rule, create_grant
 from datavalley.access.policy import Caller, check_dataset_visible
 from datavalley.access.sharing_models import AccessRequest, Grant, RequestEvent
 from datavalley.catalog.models import Dataset, Organization
@@ -53,6 +53,13 @@ Reason = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000
 
 class _Input(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        if _has_nul(value):
+            raise ValueError("text must not contain a NUL character")
+        return value
 
 
 class RequestCreate(_Input):

@@ -15,7 +15,7 @@ revoked nor expired, one is used per table read, the one that shows the most, ra
 1. no row filter before a row filter,
 2. more readable columns,
 3. fewer masked columns,
-4. later expiry (never expiring last of all),
+4. the later expiry (a grant that never expires before any that does),
 5. the newest grant (highest id).
 
 Grants are never merged: two grants' row filters joined with OR would show each filter's rows under

@@ -155,3 +155,18 @@ def test_downloads_have_no_page_limit(api, runtime, tmp_path):
     lines = api.get(url, params={"format": "ndjson"}).text.splitlines()
     assert len(lines) == 12_000 and json.loads(lines[-1])["v"].startswith("值")
     assert len(api.get(url, params={"format": "csv", "limit": 50_000}).text.splitlines()) == 12_001
+
+
+def test_every_rows_read_and_download_is_audited(api, runtime):
+    from datavalley.access import audit
+
+    assert api.get(ROWS, params={"limit": 4}).status_code == 200
+    download = api.get(ROWS, params={"format": "csv", "id__gte": "2"})
+    assert download.status_code == 200 and len(download.text.strip().splitlines()) == 6
+    with runtime.session() as session:
+        reads = audit.list_entries(session, kind="read").data
+        assert audit.verify_chain(session).ok
+    assert [(e.action, e.target, e.rows) for e in reversed(reads)] == [
+        ("rows", "stats/people/people", 4),
+        ("download", "stats/people/people", 5),
+    ]

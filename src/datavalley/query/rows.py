@@ -34,7 +34,7 @@ import hashlib
 import json
 import math
 import re
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
@@ -564,16 +564,24 @@ class RowsStream:
         self.columns = read.column_info()
         self.version = read.version
         self.schema = reader.schema
+        self.rows = 0
+        #: called once with the number of rows sent, when the stream ends (for the audit log)
+        self.on_end: Callable[[int], None] | None = None
 
     def __iter__(self) -> Iterator[pa.RecordBatch]:
         try:
-            yield from self._reader
+            for batch in self._reader:
+                self.rows += batch.num_rows
+                yield batch
         finally:
             self.close()
 
     def close(self) -> None:
         self._reader.close()
         self._read.close()
+        if self.on_end is not None:
+            on_end, self.on_end = self.on_end, None
+            on_end(self.rows)
 
 
 def stream_rows(

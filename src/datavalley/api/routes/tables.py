@@ -7,8 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
+from sqlalchemy.orm import Session
 
-from datavalley.access.policy import check_dataset_visible, plan_read
+from datavalley.access import audit
+from datavalley.access.policy import Caller, ReadPlan, check_dataset_visible, plan_read
 from datavalley.api.deps import CallerDep, RuntimeDep
 from datavalley.catalog import tables as table_service
 from datavalley.catalog.tables import TableDetail, TablePublic
@@ -64,6 +66,18 @@ def _names(text: str | None) -> list[str]:
     return [part.strip() for part in (text or "").split(",") if part.strip()]
 
 
+def _audit(session: Session, caller: Caller, plan: ReadPlan, path: str, sent: int) -> None:
+    audit.record_read(
+        session,
+        caller=caller,
+        path=path,
+        table_ref=plan.location.ref,
+        grant_id=plan.grant_id,
+        purpose=plan.purpose,
+        rows=sent,
+    )
+
+
 @router.get(
     "/datasets/{org}/{dataset}/tables/{table}/rows",
     response_model=RowsPage,
@@ -100,7 +114,7 @@ def read_rows(
                 "limit",
                 f"a page holds at most {rows.MAX_PAGE_ROWS} rows; download csv, ndjson or parquet for more",
             )
-        return rows.read_rows(
+        page = rows.read_rows(
             location,
             version=version,
             columns=_names(columns),
@@ -111,6 +125,9 @@ def read_rows(
             workdir=workdir,
             plan=plan,
         )
+        with rt.session() as session:
+            _audit(session, caller, plan, "rows", len(page.rows))
+        return page
     download = formats.DOWNLOADS[format]
     stream = rows.stream_rows(
         location,
@@ -123,6 +140,12 @@ def read_rows(
         workdir=workdir,
         plan=plan,
     )
+
+    def audit_download(sent: int) -> None:
+        with rt.session() as session:
+            _audit(session, caller, plan, "download", sent)
+
+    stream.on_end = audit_download
     filename = f"{location.name}-v{stream.version}.{download.extension}"
     return StreamingResponse(
         download.chunks(stream),

@@ -8,4 +8,5 @@ def import_all_models() -> None:
     import datavalley.access.sharing_models  # noqa: F401
     import datavalley.catalog.models  # noqa: F401
     import datavalley.interop.harvest_models  # noqa: F401
+    import datavalley.interop.sharing.models  # noqa: F401
     import datavalley.query.models  # noqa: F401

@@ -20,8 +20,10 @@ parsed and checked once more before it is returned.
 
 from __future__ import annotations
 
+import difflib
+import secrets
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlglot
@@ -60,6 +62,7 @@ __all__ = [
 ]
 
 MAX_SQL_CHARS = 100_000
+MAX_TOKENS = 10_000  # words, numbers, strings and symbols: keeps checking under a second or so
 MAX_NESTING = 100  # brackets inside brackets
 MAX_DEPTH = 500  # levels of the parsed tree (DuckDB itself stops at 1000)
 
@@ -75,6 +78,9 @@ class CheckedQuery:
     tables: list[TableRef]
     params: list[str]
     explain: bool = False
+    #: the rewritten DuckDB SQL, with relation ``{slot}{i}`` for ``tables[i]`` (see render_query)
+    template: str = field(default="", repr=False)
+    slot: str = field(default="", repr=False)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -150,6 +156,11 @@ def _scan(sql: str) -> _Scan:
         )
     text = sql
     tokens = _tokenize(text)
+    if len(tokens) > MAX_TOKENS:
+        raise SqlRefused(
+            f"the query has {len(tokens):,} words, values and symbols; at most {MAX_TOKENS:,} are "
+            "accepted: pass long lists of values as a table, or split the query"
+        )
     if not tokens or all(t.token_type == TokenType.SEMICOLON for t in tokens):
         raise SqlSyntaxError("the query is empty: write a SELECT statement")
     explain = False
@@ -291,6 +302,8 @@ def _syntax_error(sql: str, error: sqlglot.errors.ParseError) -> SqlSyntaxError:
 
 
 def _depth(tree: exp.Expression) -> int:
+    """Levels of nesting, a chain like ``a OR b OR c`` or ``1 + 2 + 3`` counting once (sqlglot
+    handles those chains without recursion; everything else recurses once a level or more)."""
     deepest = 0
     stack: list[tuple[exp.Expression, int]] = [(tree, 1)]
     while stack:
@@ -298,7 +311,9 @@ def _depth(tree: exp.Expression) -> int:
         deepest = max(deepest, depth)
         if deepest > MAX_DEPTH:
             return deepest
-        stack.extend((child, depth + 1) for child in node.iter_expressions())
+        for child in node.iter_expressions():
+            chained = type(child) is type(node) and isinstance(node, exp.Binary)
+            stack.append((child, depth if chained else depth + 1))
     return deepest
 
 
@@ -324,14 +339,21 @@ def check_query(sql: str) -> CheckedQuery:
     checker = Checker(sql, param_offsets=scan.param_offsets)
     try:
         checker.check(tree)
+        tables = checker.tables
+        # the rewriting, once, with a placeholder relation per table; render_query fills in names
+        slot = f"{RELATION_PREFIX}{secrets.token_hex(8)}_"  # unguessable, so no literal holds it
+        template = _rewrite(tree, checker.ref_of, {ref: f"{slot}{i}" for i, ref in enumerate(tables)})
     except RecursionError:
         raise SqlRefused("the query is nested too deeply to be checked") from None
-    checked = CheckedQuery(
-        sql=sql, tree=tree, tables=checker.tables, params=scan.params, explain=scan.explain
+    return CheckedQuery(
+        sql=sql,
+        tree=tree,
+        tables=tables,
+        params=scan.params,
+        explain=scan.explain,
+        template=template,
+        slot=slot,
     )
-    # a trial rewrite, so that a query accepted here (a saved query, say) always renders later
-    render_query(checked, {ref: f"{RELATION_PREFIX}check{i}" for i, ref in enumerate(checked.tables)})
-    return checked
 
 
 def render_query(checked: CheckedQuery, sources: Mapping[TableRef, str]) -> str:
@@ -344,20 +366,31 @@ def render_query(checked: CheckedQuery, sources: Mapping[TableRef, str]) -> str:
     >>> render_query(q, {q.tables[0]: "__dv_t0"})
     'SELECT "t"."a" FROM "__dv_t0" AS "t" WHERE "b" = $b'
     """
-    for name in sources.values():
-        if not RELATION_RE.fullmatch(name):
-            raise ValueError(f"relation name {name!r} must be `{RELATION_PREFIX}` + letters and digits")
-    tree = checked.tree.copy()
-    checker = Checker(checked.sql)
-    checker.check(tree)  # recompute the references of this copy (ids of its Table nodes)
-    aliases: dict[int, str] = {}
-    replacements: list[tuple[exp.Table, exp.Table]] = []
-    for node in tree.find_all(exp.Table):
-        ref = checker.ref_of.get(id(node))
-        if ref is None:
-            continue  # a CTE
+    sql = checked.template
+    for i, ref in enumerate(checked.tables):
         if ref not in sources:
             raise KeyError(f"no relation given for table {ref.name}")
+        name = sources[ref]
+        if not RELATION_RE.fullmatch(name):
+            raise ValueError(f"relation name {name!r} must be `{RELATION_PREFIX}` + letters and digits")
+        # the template was rewritten and checked again by check_query; only the relation names change
+        sql = sql.replace(f'"{checked.slot}{i}"', f'"{name}"')
+    return sql
+
+
+def _rewrite(tree: exp.Expression, refs: Mapping[int, TableRef], sources: Mapping[TableRef, str]) -> str:
+    """Generate DuckDB SQL from a copy of a checked tree with tables replaced, and check it again."""
+    copy = tree.copy()
+    # the copy has the same shape: pair its nodes with the checked ones to find its table references
+    refs = {
+        id(new): refs[id(old)] for old, new in zip(tree.walk(), copy.walk(), strict=True) if id(old) in refs
+    }
+    aliases: dict[int, str] = {}
+    replacements: list[tuple[exp.Table, exp.Table]] = []
+    for node in copy.find_all(exp.Table):
+        ref = refs.get(id(node))
+        if ref is None:
+            continue  # a CTE
         alias = node.args.get("alias")
         if alias is None or not alias.name:
             columns = alias.args.get("columns") if alias is not None else None
@@ -365,11 +398,11 @@ def render_query(checked: CheckedQuery, sources: Mapping[TableRef, str]) -> str:
         aliases[id(node)] = alias.name.lower()
         new = exp.Table(this=exp.to_identifier(sources[ref], quoted=True), alias=alias.copy())
         replacements.append((node, new))
-    for column in list(tree.find_all(exp.Column)):
-        _requalify(column, checker.ref_of, aliases)
+    for column in list(copy.find_all(exp.Column)):
+        _requalify(column, refs, aliases)
     for old, new in replacements:
         old.replace(new)
-    sql = _generate(tree)
+    sql = _generate(copy)
     _recheck(sql, frozenset(name.lower() for name in sources.values()))
     return sql
 
@@ -378,7 +411,9 @@ def _generate(tree: exp.Expression) -> str:
     """DuckDB SQL for ``tree``: every identifier quoted, no comments, and an error rather than a
     silent change of meaning where sqlglot cannot express something in DuckDB."""
     try:
-        return tree.sql(DIALECT, identify=True, comments=False, unsupported_level=ErrorLevel.RAISE)
+        return tree.sql(
+            DIALECT, identify=True, comments=False, unsupported_level=ErrorLevel.RAISE, copy=False
+        )
     except sqlglot.errors.UnsupportedError as e:
         raise SqlRefused(f"the query uses something DuckDB cannot run as written: {e}") from None
 
@@ -438,49 +473,62 @@ def check_predicate(text: str, columns: Sequence[str], *, field_name: str = "row
     >>> render_predicate(check_predicate("County = 'Zunyi' AND year >= 2020", ["county", "year"]))
     '"county" = \\'Zunyi\\' AND "year" >= 2020'
     """
-
-    def invalid(message: str) -> InvalidInput:
-        return InvalidInput.for_field(field_name, message)
-
     if not isinstance(text, str) or not text.strip():
-        raise invalid("the row filter is empty: write a condition such as `county = 'Zunyi'`")
+        raise InvalidInput.for_field(
+            field_name, "the row filter is empty: write a condition such as `county = 'Zunyi'`"
+        )
     try:
-        scan = _scan(f"SELECT 1 WHERE {text}")
+        return _check_predicate(text, columns)
     except SqlError as e:
-        raise invalid(e.message.replace("statement", "condition")) from None
-    if scan.params:
-        raise invalid("parameters are not allowed in a row filter")
-    offset = len("SELECT 1 WHERE ")
+        raise InvalidInput.for_field(field_name, e.message) from None
+    except RecursionError:
+        raise InvalidInput.for_field(field_name, "the row filter is nested too deeply") from None
+
+
+_WHERE = "SELECT 1 WHERE "
+
+
+def _check_predicate(text: str, columns: Sequence[str]) -> exp.Expression:
     try:
+        scan = _scan(_WHERE + text)
         tree = _parse(scan.text, scan.text)
     except SqlError as e:
-        raise invalid(_shift_message(e, offset)) from None
+        raise SqlRefused(_shift_message(e, len(_WHERE)).replace("statement", "condition")) from None
+    if scan.params:
+        raise SqlRefused("parameters are not allowed in a row filter")
     where = tree.args.get("where") if isinstance(tree, exp.Select) else None
     extra = {k for k, v in tree.args.items() if v and k not in ("expressions", "where")}
-    if where is None or extra or _depth(tree) > MAX_DEPTH:
-        raise invalid("the row filter must be a single condition, such as `county = 'Zunyi'`")
+    if where is None or extra:
+        raise SqlRefused("the row filter must be a single condition, such as `county = 'Zunyi'`")
+    if _depth(tree) > MAX_DEPTH:
+        raise SqlRefused(f"the row filter is nested too deeply (more than {MAX_DEPTH} levels)")
     expr = where.this
-    checker = Checker(scan.text, predicate=True)
     try:
-        checker.check(expr)
+        Checker(scan.text, predicate=True).check(expr)
     except SqlError as e:
-        raise invalid(_shift_message(e, offset)) from None
+        raise SqlRefused(_shift_message(e, len(_WHERE))) from None
     if not _is_condition(expr):
-        raise invalid(f"`{snippet(expr)}` is not a condition: write a comparison such as `county = 'Zunyi'`")
+        raise SqlRefused(
+            f"`{snippet(expr)}` is not a condition: write a comparison such as `county = 'Zunyi'`"
+        )
     known = {c.lower(): c for c in columns}
     for column in expr.find_all(exp.Column):
         if len(column.parts) > 1:
-            raise invalid(f"`{snippet(column)}`: name columns without a table, as in `{column.name}`")
+            raise SqlRefused(f"`{snippet(column)}`: name columns without a table, as in `{column.name}`")
         actual = known.get(column.name.lower())
         if actual is None:
-            import difflib
-
             close = difflib.get_close_matches(column.name.lower(), list(known), n=1)
             hint = f"; did you mean `{known[close[0]]}`?" if close else f"; columns are {', '.join(columns)}"
-            raise invalid(f"unknown column `{column.name}`{hint}")
+            raise SqlRefused(f"unknown column `{column.name}`{hint}")
         column.set("this", exp.to_identifier(actual, quoted=True))
     expr = expr.copy()
     expr.parent = None
+    # what render_predicate will give, read back and checked again, as for queries
+    sql = _generate(expr.copy())
+    again = _parse(_WHERE + sql, _WHERE + sql)
+    Checker(_WHERE + sql, predicate=True).check(again.args["where"].this)
+    if _generate(again.args["where"].this) != sql:
+        raise SqlSyntaxError("the row filter could not be read unambiguously: check its syntax")
     return expr
 
 

@@ -366,6 +366,8 @@ def render_query(checked: CheckedQuery, sources: Mapping[TableRef, str]) -> str:
     >>> render_query(q, {q.tables[0]: "__dv_t0"})
     'SELECT "t"."a" FROM "__dv_t0" AS "t" WHERE "b" = $b'
     """
+    if not checked.template:  # made by hand rather than by check_query
+        checked = check_query(checked.sql)
     sql = checked.template
     for i, ref in enumerate(checked.tables):
         if ref not in sources:

@@ -23,8 +23,10 @@ from datavalley.api.routes import (
 )
 from datavalley.api.routes import apis, query
 from datavalley.api.routes import audit, grants, requests, stats
+from datavalley.api.routes import shares as shares_routes
 from datavalley.config import Settings
 from datavalley.interop import ckan_routes, dcat_routes
+from datavalley.interop.sharing import routes as sharing_routes
 from datavalley.runtime import Runtime, open_runtime
 
 API_PREFIX = "/api/v1"
@@ -66,8 +68,11 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     api.include_router(grants.router)
     api.include_router(audit.router)
     api.include_router(stats.router)
+    api.include_router(shares_routes.router)
+    api.include_router(shares_routes.recipients_router)
     app.include_router(api)
     app.include_router(dcat_routes.router)
     app.include_router(ckan_routes.router)
+    app.include_router(sharing_routes.router)
     web.install(app)  # the portal: pages from `/`, files under /static, HTML error pages outside /api
     return app

@@ -15,6 +15,7 @@ from datavalley.cli import grants as grants_cli
 from datavalley.cli import harvest as harvest_cli
 from datavalley.cli import query as query_cli
 from datavalley.cli import requests as requests_cli
+from datavalley.cli import shares as shares_cli
 from datavalley.cli.output import console, exits_cleanly, print_json, print_table
 
 app = typer.Typer(
@@ -37,6 +38,8 @@ app.add_typer(requests_cli.app, name="request")
 app.add_typer(grants_cli.app, name="grant")
 app.add_typer(audit_cli.app, name="audit")
 app.add_typer(harvest_cli.app, name="harvest")
+app.add_typer(shares_cli.app, name="share")
+app.add_typer(shares_cli.recipients_app, name="recipient")
 
 
 def _version(value: bool) -> None:

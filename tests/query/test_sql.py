@@ -36,7 +36,7 @@ def _load(name: str) -> list[tuple[str, str | None]]:
         if not raw.strip() or raw.startswith("#"):
             continue
         query, sep, expected = raw.partition(" ==> ")
-        cases.append((query.replace("\\n", "\n"), expected if sep else None))
+        cases.append((query.replace("\\n", "\n").replace("\\r", "\r"), expected if sep else None))
     return cases
 
 

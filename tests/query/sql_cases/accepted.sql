@@ -170,3 +170,14 @@ SELECT 1 /* ; DROP TABLE t; */ ==> SELECT 1
 SELECT\n  a\nFROM\n  org.ds.t\nWHERE b = 1 ==> SELECT "a" FROM "__dv_t0" AS "t" WHERE "b" = 1
 EXPLAIN SELECT * FROM org.ds.t ==> SELECT * FROM "__dv_t0" AS "t"
 explain select count(*) from org.ds.t where a = :a ==> SELECT COUNT(*) FROM "__dv_t0" AS "t" WHERE "a" = $a
+
+# --- found while hardening ----------------------------------------------------------------------------
+SELECT * FROM org.ds.t AS "x""; DROP TABLE y; --" ==> SELECT * FROM "__dv_t0" AS "x""; DROP TABLE y; --"
+SELECT * FROM org . ds . t ==> SELECT * FROM "__dv_t0" AS "t"
+SELECT :x::INT, a FROM org.ds.t ORDER BY :col ==> SELECT CAST($x AS INT), "a" FROM "__dv_t0" AS "t" ORDER BY $col
+EXPLAIN /* c */ SELECT 1 ==> SELECT 1
+SELECT a[:n] FROM org.ds.t ==> SELECT "a"[$n] FROM "__dv_t0" AS "t"
+SELECT * FROM org.ds.t AT (TIMESTAMP => '2026-01-01') ==> SELECT * FROM "__dv_t0" AS "t"
+SELECT * FROM org.ds.a POSITIONAL JOIN org.ds.b ==> SELECT * FROM "__dv_t0" AS "a" POSITIONAL JOIN "__dv_t1" AS "b"
+WITH c AS MATERIALIZED (SELECT 1 AS x) SELECT * FROM c
+SELECT * FROM org.ds.t t1 JOIN LATERAL (SELECT * FROM org.ds.u WHERE u.a = t1.a) x ON true

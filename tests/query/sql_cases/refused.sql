@@ -1,4 +1,5 @@
-# Statements that check_query refuses: `query ==> part of the message` (one case a line; \n is a newline).
+# Statements that check_query refuses: `query ==> part of the message` (one case a line; \n and \r are
+# a newline and a carriage return).
 # "[syntax] " before the message: the error code is sql_syntax; otherwise sql_refused.
 
 # --- reaching files ----------------------------------------------------------------------------------
@@ -232,3 +233,14 @@ HELLO ==> `HELLO` statements are not allowed
 SELECT uuid() ==> function `uuid` is not allowed
 SELECT s.k FROM (SELCT {'k': 1} AS s) ub ==> [syntax] the query could not be read unambiguously
 SELECT * FROM unnest([1, 2]) AS (x) ==> [syntax] the query could not be read unambiguously
+
+# --- found while hardening ----------------------------------------------------------------------------
+SELECT "read_csv"/**/('x') ==> function `read_csv` is not allowed
+SELECT * FROM read_csv --\n('x') ==> table function `read_csv` is not allowed
+SELECT read/**/_csv('x') ==> [syntax] syntax error
+SELECT 1\r\nFROM org.ds.t\r\nWHERE getenv('x') = '' ==> function `getenv` is not allowed (line 3, column 7)
+SELECT ｒｅａｄ_csv('x') ==> function `ｒｅａｄ_csv` is not allowed
+SELECT INTERVAL 2 hr ==> interval unit `HR` is not allowed
+SELECT * FROM org.ds.t WHERE a = 'x' COLLATE "de" ==> collation `"de"` is not allowed
+SELECT regexp_replace(a, 'x', 'y', b) FROM org.ds.t ==> the query uses something DuckDB cannot run as written
+SELECT strptime(a, fmt := '%Y') FROM org.ds.t ==> named function arguments

@@ -51,12 +51,12 @@ _LOCATE_LIMIT = 64 << 20
 # --- scans: how guarded numbers are shown to the pipeline ----------------------------------------
 #
 # The pipeline checks every guarded column (a number whose type was inferred, see ``readers.guarded``)
-# by reading it as text and converting that text with checks: leading zeros, digits beyond a double's
-# precision. Formats with real types show such columns as text that passes those checks exactly when
-# nothing is lost: integers as their digits, floating-point numbers in exponent form with 17
-# significant digits (``3.0000000000000004e-01``), which reads back as the very same double.
-
-_FLOATS = {"DOUBLE", "FLOAT"}
+# by reading it as text and converting that text with checks (``ingest.guards``): leading zeros,
+# digits beyond a double's precision. Formats with real types show such columns as the text that
+# passes those checks exactly when nothing is lost: integers as their digits, floating-point numbers
+# in their shortest form that reads back as the very same double (``0.30000000000000004``). DuckDB's
+# JSON reader gives numbers read as text in just these forms; Excel cells are written so by
+# ``ingest.sheets``.
 
 
 def _quote_ident(label: str) -> str:
@@ -66,25 +66,9 @@ def _quote_ident(label: str) -> str:
 
 def _number_as_text(ref: str, duck_type: str) -> str:
     """A typed number column as the text the pipeline's guard turns back into the same value."""
-    if duck_type.upper() in _FLOATS:
-        return f"printf('%.16e', CAST({ref} AS DOUBLE))"
+    if duck_type.upper() in ("DOUBLE", "FLOAT"):
+        return f"CAST(CAST({ref} AS DOUBLE) AS VARCHAR)"
     return f"CAST({ref} AS VARCHAR)"
-
-
-def _number_text_as_exact(ref: str, duck_type: str) -> str:
-    """A number read as its source text, for the guard: decimals in exponent form, the rest as written.
-
-    Whole numbers keep their digits (a JSON integer beyond int64 stays exact, so the guard can keep it
-    as text); a decimal is a double anyway and is given with all 17 significant digits, so the guard
-    does not mistake ``0.30000000000000004`` for a number too precise to hold.
-    """
-    if duck_type.upper() not in _FLOATS:
-        return ref
-    double = f"TRY_CAST({ref} AS DOUBLE)"
-    return (
-        f"CASE WHEN regexp_matches({ref}, '[.eE]') AND {double} IS NOT NULL "
-        f"THEN printf('%.16e', {double}) ELSE {ref} END"
-    )
 
 
 def _projection(columns: list[SourceColumn], *, from_text: bool) -> str:
@@ -93,7 +77,7 @@ def _projection(columns: list[SourceColumn], *, from_text: bool) -> str:
     for c in columns:
         ref = _quote_ident(c.label)
         if guarded(c):
-            expr = _number_text_as_exact(ref, c.type) if from_text else _number_as_text(ref, c.type)
+            expr = ref if from_text else _number_as_text(ref, c.type)
             parts.append(f"{expr} AS {ref}")
         else:
             parts.append(ref)

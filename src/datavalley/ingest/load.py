@@ -4,7 +4,7 @@ Pipeline, the same for every format::
 
     source (path | URL) → unpack (gzip, zip) → reader.prepare (encoding, sheets)
       → reader.columns (labels, inferred types) → SQL-friendly names, fixed / widened types
-      → DuckDB scan with type guards → Arrow batches → deltalake write (one commit)
+      → DuckDB scan with type guards (``ingest.guards``) → Arrow batches → deltalake write (one commit)
 
 Types are guessed from a sample and then *checked on every row while loading*: a value that would not
 fit its guessed type, or would lose something in it (a leading zero, digits beyond a double's
@@ -40,8 +40,9 @@ from datavalley.catalog.tables import dataset_record, locate
 from datavalley.catalog.vocabulary import slug_problem
 from datavalley.db.base import utcnow
 from datavalley.errors import Conflict, DataValleyError, InvalidInput
+from datavalley.ingest import guards
 from datavalley.ingest.names import column_names, table_name_for
-from datavalley.ingest.readers import READERS, Reader, ReadOptions, Reject, SourceColumn, guarded, sql_string
+from datavalley.ingest.readers import READERS, Reader, ReadOptions, Reject, SourceColumn, sql_string
 from datavalley.ingest.sources import SourceFile, download, is_url, unpack
 from datavalley.ingest.types import duckdb_type_of_arrow, stored_type
 from datavalley.runtime import Runtime
@@ -106,7 +107,6 @@ class IngestResult:
 
 # --- errors ------------------------------------------------------------------------------------
 
-_WIDEN = re.compile(r"datavalley:widen:(\d+):(\w+)")
 _LINE = re.compile(r"Line:\s*(\d+)")
 _CONVERT = re.compile(r'converting column "(.+?)"')
 
@@ -149,41 +149,6 @@ def _explain(exc: BaseException, source: SourceFile, columns: list[SourceColumn]
 
 
 # --- the typed scan ----------------------------------------------------------------------------
-
-_INTEGERS = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UBIGINT", "UINTEGER"}
-
-
-def _typed(column: SourceColumn, index: int, name: str) -> str:
-    """The SELECT expression for one column: converted, and checked where the type was guessed."""
-    v = f'"{column.label.replace(chr(34), chr(34) * 2)}"'
-    target = stored_type(column.type.upper())
-    if not guarded(column):
-        if target != column.type.upper():
-            return f'CAST({v} AS {target}) AS "{name}"'
-        return f'{v} AS "{name}"'
-    widen_text = sql_string(f"datavalley:widen:{index}:varchar")
-    widen_double = sql_string(f"datavalley:widen:{index}:double")
-    digits = f"(length({v}) - CAST(starts_with({v}, '-') AS INTEGER) - CAST(contains({v}, '.') AS INTEGER))"
-    if column.type.upper() in _INTEGERS:
-        lossy = f"({v} LIKE '0_%' OR {v} LIKE '-0_%' OR {v} LIKE '+%')"
-        not_whole = f"(contains({v}, '.') OR contains(lower({v}), 'e'))"
-        bad_cast = (
-            f"error(CASE WHEN TRY_CAST({v} AS DOUBLE) IS NOT NULL AND {digits} <= 15 "
-            f"AND NOT {lossy} THEN {widen_double} ELSE {widen_text} END)"
-        )
-        return (
-            f"CASE WHEN {v} IS NULL THEN NULL WHEN {lossy} THEN error({widen_text}) "
-            f"WHEN {not_whole} THEN {bad_cast} "
-            f'ELSE coalesce(TRY_CAST({v} AS {target}), {bad_cast}) END AS "{name}"'
-        )
-    lossy = (
-        f"(({v} LIKE '0_%' AND {v} NOT LIKE '0.%') OR ({v} LIKE '-0_%' AND {v} NOT LIKE '-0.%') "
-        f"OR {v} LIKE '+%' OR ({digits} > 17 AND NOT contains(lower({v}), 'e')))"
-    )
-    return (
-        f"CASE WHEN {v} IS NULL THEN NULL WHEN {lossy} THEN error({widen_text}) "
-        f'ELSE coalesce(TRY_CAST({v} AS {target}), error({widen_text})) END AS "{name}"'
-    )
 
 
 class _Stream:
@@ -283,6 +248,7 @@ def _connect(rt: Runtime) -> duckdb.DuckDBPyConnection:
     tmp = rt.settings.home / "tmp" / "duckdb"
     tmp.mkdir(parents=True, exist_ok=True)
     con.execute(f"SET temp_directory = {sql_string(str(tmp))}")
+    guards.install(con)
     return con
 
 
@@ -339,16 +305,13 @@ def _load_one(
                 names = column_names([c.label for c in found])
                 columns = _settle_types(found, names, options.types, target_types, widened)
                 _check_shape(ref, names, target_types, request.key, mode)
-                projection = ", ".join(
-                    _typed(c, i, n) for i, (c, n) in enumerate(zip(columns, names, strict=True))
-                )
-                sql = f"SELECT {projection} FROM {reader.scan(source, options, columns)}"
+                sql = guards.guarded_select(columns, names, reader.scan(source, options, columns))
                 try:
                     version, rows, rejects = _write(
                         con, sql, reader, source, request, mode, ref, uri, columns, progress, workdir
                     )
                 except _Widen as w:
-                    widened[columns[w.index].label] = "DOUBLE" if w.to == "double" else "VARCHAR"
+                    widened[columns[w.index].label] = guards.WIDENED_TYPE[w.to]
                     continue
                 break
             finally:
@@ -412,7 +375,9 @@ def _settle_types(
         if kind:
             out.append(SourceColumn(column.label, kind, fixed=True))
         else:
-            out.append(SourceColumn(column.label, widened.get(column.label, column.type)))
+            guessed = widened.get(column.label, column.type)
+            # a guessed FLOAT would keep only 7 digits: numbers are guessed as doubles at least
+            out.append(SourceColumn(column.label, "DOUBLE" if guessed.upper() == "FLOAT" else guessed))
     return out
 
 
@@ -510,7 +475,7 @@ def _write(
 
 
 def _translate(exc: BaseException, source: SourceFile, columns: list[SourceColumn]) -> BaseException:
-    if m := _WIDEN.search(str(exc)):
+    if m := guards.WIDEN.search(str(exc)):
         return _Widen(int(m.group(1)), m.group(2))
     if m := _CONVERT.search(str(exc)):  # a guessed date, time or boolean type met a value it cannot hold
         index = next((i for i, c in enumerate(columns) if c.label == m.group(1)), None)

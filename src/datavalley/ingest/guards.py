@@ -1,0 +1,155 @@
+"""Type guards: the SQL that turns inferred numbers into typed columns without losing anything.
+
+DuckDB infers column types from a sample. A number column whose type was *inferred* (not fixed by
+``--schema`` or by the table appended to) is therefore read as text and converted here, value by value,
+with a check that the conversion keeps everything the text says. A value that fails aborts the scan
+with ``datavalley:widen:<column>:<type>``; the load then widens that column and reads again.
+
+What is kept, per inferred type (see ``docs/ingest.md``):
+
+- integer: the text must be the integer's own digits (``-?(0|[1-9][0-9]*)``), or that padded with
+  spaces; ``-0`` is 0. Leading zeros (``007``), a ``+``, an exponent (``1e3``), a decimal point, a
+  ``_`` or hexadecimal make the column a double when the value is one without loss, else text. A
+  whole number beyond the type's range makes it a wider integer (HUGEINT, stored as DECIMAL(38,0)),
+  and text beyond that.
+- double: the text must name the very number the double holds, once printed back (the shortest form
+  that reads back as the same double): ``21168.23``, ``0.30000000000000004``, ``1e-5``, ``.5``,
+  ``1.50`` and ``nan`` / ``inf`` / ``infinity`` (any case) are fine; ``0.12345678901234567890``
+  (more digits than a double holds), ``1e400`` (overflow), ``1e-400`` (underflow), leading zeros and a
+  ``+`` make the column text.
+
+Cost matters: the checks run on every value of a file of any size. Each guard is one ``CASE`` whose
+first branch is a cheap test that nearly every value passes and that never accepts a lossy value:
+
+- integers: the round trip ``CAST(i AS VARCHAR) = v`` (about 15 ns a value);
+- doubles: at most 15 characters of plain decimal (``-?(0|[1-9][0-9]*)(\\.[0-9]+)?``): at most 15
+  significant digits, which a double always gives back exactly (about 30 ns a value).
+
+Values that fail the cheap test (padding, ``-0``, exponents, more digits, words) go to an exact but
+slower test; only a value that fails that too stops the scan. The converted value is computed once, in
+an inner SELECT, so that each branch reuses it (DuckDB does not share sub-expressions inside ``CASE``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Literal
+
+from datavalley.ingest.readers import SourceColumn, guarded, sql_string
+from datavalley.ingest.types import stored_type
+
+WidenTo = Literal["hugeint", "double", "varchar"]
+#: what a widened column becomes, as a DuckDB type
+WIDENED_TYPE: dict[str, str] = {"hugeint": "HUGEINT", "double": "DOUBLE", "varchar": "VARCHAR"}
+WIDEN = re.compile(r"datavalley:widen:(\d+):(hugeint|double|varchar)")
+
+INTEGERS = {
+    "TINYINT",
+    "SMALLINT",
+    "INTEGER",
+    "BIGINT",
+    "HUGEINT",
+    "UTINYINT",
+    "USMALLINT",
+    "UINTEGER",
+    "UBIGINT",
+}
+
+#: an integer as its own digits, maybe padded with spaces (``-0`` too: it is 0)
+_WHOLE = r"\s*-?(0|[1-9][0-9]*)\s*"
+#: a plain decimal as a double gives it back (with at most 15 characters: at most 15 digits)
+_PLAIN = r"-?(0|[1-9][0-9]*)(\.[0-9]+)?"
+#: any decimal without leading zeros or a plus sign, maybe with an exponent, maybe padded
+_DECIMAL = r"\s*-?(0|[1-9][0-9]*)?(\.[0-9]*)?([eE][-+]?[0-9]+)?\s*"
+_WORDS = r"\s*(nan|-?inf|-?infinity)\s*"
+
+#: SQL macros the guards use; ``install`` defines them on a connection (temporary, per connection)
+MACROS = (
+    # the parts of a decimal's text: sign, whole digits, fraction digits, exponent
+    "CREATE OR REPLACE TEMP MACRO dv_parts(s) AS regexp_extract(trim(s), "
+    "'^(-?)([0-9]*)\\.?([0-9]*)(?:[eE]([-+]?[0-9]+))?$', ['sign', 'whole', 'frac', 'exp'])",
+    # the significant digits of those parts, without leading and trailing zeros
+    "CREATE OR REPLACE TEMP MACRO dv_core(p) AS rtrim(ltrim(p.whole || p.frac, '0'), '0')",
+    # a decimal's value as a key: sign, significant digits, power of ten of the last digit; '0' for 0.
+    # Two decimals have the same key exactly when they are the same number.
+    "CREATE OR REPLACE TEMP MACRO dv_key(p) AS CASE WHEN dv_core(p) = '' THEN '0' ELSE "
+    "p.sign || dv_core(p) || 'e' || (coalesce(TRY_CAST(nullif(p.exp, '') AS BIGINT), 0) - strlen(p.frac) "
+    "+ strlen(ltrim(p.whole || p.frac, '0')) - strlen(dv_core(p))) END",
+    # does double x hold exactly the number text v says (x = TRY_CAST(v AS DOUBLE))?
+    "CREATE OR REPLACE TEMP MACRO dv_double_exact(v, x) AS x IS NOT NULL AND ("
+    f"regexp_full_match(v, {sql_string(_WORDS)}, 'i') OR (isfinite(x) "
+    f"AND regexp_full_match(v, {sql_string(_DECIMAL)}) "
+    "AND dv_key(dv_parts(v)) = dv_key(dv_parts(CAST(x AS VARCHAR)))))",
+)
+
+
+def install(con: object) -> None:
+    """Define the guards' macros on a DuckDB connection."""
+    for sql in MACROS:
+        con.execute(sql)  # type: ignore[attr-defined]
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def guarded_select(columns: Sequence[SourceColumn], names: Sequence[str], scan: str) -> str:
+    """``SELECT`` every column under its SQL name from ``scan`` (columns named by label), converted.
+
+    Guarded columns arrive as text and are converted with checks; the others are cast to the type
+    they are stored as when that differs (see ``types.stored_type``).
+    """
+    inner: list[str] = []
+    outer: list[str] = []
+    for i, (column, name) in enumerate(zip(columns, names, strict=True)):
+        label = _ident(column.label)
+        v, x = _ident(f"v{i}"), _ident(f"x{i}")
+        kind = column.type.upper()
+        if guarded(column):
+            convert = "DOUBLE" if kind not in INTEGERS else kind
+            inner.append(f"{label} AS {v}, TRY_CAST({label} AS {convert}) AS {x}")
+            guard = _integer_guard(v, x, i, kind) if kind in INTEGERS else _double_guard(v, x, i)
+            outer.append(f"{guard} AS {_ident(name)}")
+        else:
+            inner.append(f"{label} AS {v}")
+            target = stored_type(kind)
+            expr = v if target == kind else f"CAST({v} AS {target})"
+            outer.append(f"{expr} AS {_ident(name)}")
+    return f"SELECT {', '.join(outer)} FROM (SELECT {', '.join(inner)} FROM {scan})"
+
+
+def _widen(index: int, to: WidenTo) -> str:
+    return f"error({sql_string(f'datavalley:widen:{index}:{to}')})"
+
+
+def _integer_guard(v: str, x: str, index: int, kind: str) -> str:
+    stored = stored_type(kind)
+    value = x if stored == kind else f"CAST({x} AS {stored})"
+    whole = f"regexp_full_match({v}, {sql_string(_WHOLE)})"
+    # a whole number too big for the type: a wider integer if one holds it, else text (never a double)
+    bigger = (
+        f"WHEN {whole} AND TRY_CAST({v} AS HUGEINT) IS NOT NULL THEN {_widen(index, 'hugeint')} "
+        if kind != "HUGEINT"
+        else ""
+    )
+    widen = (
+        f"CASE {bigger}"
+        f"WHEN NOT {whole} AND dv_double_exact({v}, TRY_CAST({v} AS DOUBLE)) THEN {_widen(index, 'double')} "
+        f"ELSE {_widen(index, 'varchar')} END"
+    )
+    return (
+        f"CASE WHEN CAST({x} AS VARCHAR) = {v} THEN {value} "
+        f"WHEN {v} IS NULL THEN NULL "
+        f"WHEN {x} IS NOT NULL AND {whole} THEN {value} "
+        f"ELSE {widen} END"
+    )
+
+
+def _double_guard(v: str, x: str, index: int) -> str:
+    return (
+        f"CASE WHEN strlen({v}) <= 15 AND regexp_full_match({v}, {sql_string(_PLAIN)}) THEN {x} "
+        f"WHEN {v} IS NULL THEN NULL "
+        f"WHEN dv_double_exact({v}, {x}) THEN {x} "
+        f"ELSE {_widen(index, 'varchar')} END"
+    )

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from deltalake import DeltaTable
 from pydantic import BaseModel, ConfigDict, Field
@@ -334,7 +334,8 @@ def no_change_feed(display: str) -> BadRequest:
 
 def table_changes(
     session: Session, settings: Settings, recipient: Recipient, share: str, schema: str, table: str
-) -> None:
+) -> NoReturn:
+    """``changes``: always the protocol's error, as no DataValley table records a change data feed."""
     found = resolve(session, settings, recipient, share, schema, table)
     raise no_change_feed(found.display)
 

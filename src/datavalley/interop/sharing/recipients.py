@@ -26,7 +26,7 @@ from datavalley.access.tokens import digest
 from datavalley.catalog.models import Organization
 from datavalley.catalog.schemas import _Input
 from datavalley.db.base import utcnow
-from datavalley.errors import Conflict, InvalidInput, NotFound, Unauthorized
+from datavalley.errors import Conflict, NotFound, Unauthorized
 from datavalley.interop.sharing.models import Recipient, ShareRecipient
 
 TOKEN_PREFIX = "dvs_"
@@ -255,9 +255,3 @@ def recipient_for_token(session: Session, secret: str) -> Recipient:
 
 def as_caller(recipient: Recipient) -> Caller:
     return Caller(recipient=recipient.name)
-
-
-def check_name(name: str) -> str:
-    if not re.fullmatch(r"[a-z0-9][a-z0-9_.-]{0,99}", name):
-        raise InvalidInput.for_field("recipient", f"`{name}` is not a recipient name")
-    return name

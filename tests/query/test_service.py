@@ -302,3 +302,14 @@ def test_the_engine_reads_only_the_files_of_the_query(runtime, tmp_path):
     assert (
         parquet_files(DeltaTable(str(partitioned))) is None
     )  # partition values live in the log: Arrow reads it
+
+
+def test_unknown_names_never_bind_to_python_variables():
+    import duckdb
+
+    from datavalley.query.duck import connect
+
+    secret_rows = pa.table({"x": [42]})  # noqa: F841  DuckDB's replacement scan would find this local
+    con = connect(None)
+    with pytest.raises(duckdb.CatalogException):
+        con.sql("SELECT * FROM secret_rows").fetchall()

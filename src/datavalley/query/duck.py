@@ -124,12 +124,20 @@ def connect(
     with _databases_lock:
         database = _databases.get(key)
         if database is None:
-            config: dict[str, Any] = {"memory_limit": memory_limit, "threads": threads}
+            config: dict[str, Any] = {
+                "memory_limit": memory_limit,
+                "threads": threads,
+                # an unknown table name never binds to a Python variable (set here: cursors inherit it)
+                "python_enable_replacements": False,
+            }
             if workdir is not None:  # where a big sort may spill
                 workdir.mkdir(parents=True, exist_ok=True)
                 config["temp_directory"] = str(workdir)
             database = duckdb.connect(config=config)
-            settings = ["produce_arrow_string_view = false", "arrow_output_version = '1.0'"]
+            settings = [
+                "produce_arrow_string_view = false",
+                "arrow_output_version = '1.0'",
+            ]
             for setting in settings:
                 with contextlib.suppress(duckdb.Error):  # a DuckDB without the setting has no such problem
                     database.execute(f"SET {setting}")

@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-    TransferSpeedColumn,
-)
+from typing import TYPE_CHECKING, Any
 
 from datavalley.cli.output import err_console
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 
 class LoadProgress:
@@ -22,11 +16,21 @@ class LoadProgress:
     def __init__(self, *, enabled: bool = True) -> None:
         self.enabled = enabled
         self._progress: Progress | None = None
-        self._task: TaskID | None = None
+        self._task: Any = None
 
     def start(self, name: str, total_bytes: int) -> None:
         if not self.enabled:
             return
+        from rich.progress import (
+            BarColumn,
+            DownloadColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+            TransferSpeedColumn,
+        )
+
         self._progress = Progress(
             TextColumn("[bold]{task.description}"),
             BarColumn(),

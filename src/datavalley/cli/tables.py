@@ -14,8 +14,7 @@ from datavalley.catalog.tables import ColumnUpdate, TableDetail, TableUpdate, pa
 from datavalley.cli import state
 from datavalley.cli.output import console, exits_cleanly, print_json, print_record, print_table, split_list
 from datavalley.cli.progress import LoadProgress
-from datavalley.ingest.load import IngestRequest, OnError, WriteMode, ingest
-from datavalley.ingest.types import read_schema_file
+from datavalley.ingest.modes import OnError, WriteMode
 
 app = typer.Typer(help="Tables: schema, exact row counts, versions, rollback, column notes.")
 
@@ -253,6 +252,9 @@ def ingest_command(
     as_json: JsonOpt = False,
 ) -> None:
     """Load a file (CSV/TSV, JSON, NDJSON, Parquet, Excel; gzip/zip) into a table as one new version."""
+    from datavalley.ingest.load import IngestRequest, ingest  # DuckDB and friends: only for this command
+    from datavalley.ingest.types import read_schema_file
+
     request = IngestRequest(
         source=source,
         dataset=dataset,

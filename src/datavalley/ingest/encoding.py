@@ -8,8 +8,6 @@ from __future__ import annotations
 import codecs
 from pathlib import Path
 
-from charset_normalizer import from_bytes
-
 from datavalley.errors import InvalidInput
 
 SAMPLE = 1 << 20
@@ -56,6 +54,8 @@ def detect(path: Path) -> str:
         return "utf-8"
     if _decodes(sample, "gb18030"):
         return "gb18030"
+    from charset_normalizer import from_bytes  # only files that are not UTF-8 need it
+
     best = from_bytes(sample).best()
     if best is None:
         raise InvalidInput.for_field(

@@ -23,11 +23,10 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Protocol
 
 import duckdb
 import pyarrow as pa
-import pyarrow.dataset as pads
 from deltalake import CommitProperties, DeltaTable, write_deltalake
 from deltalake.exceptions import CommitFailedError, DeltaError
 from sqlalchemy import select
@@ -41,6 +40,7 @@ from datavalley.catalog.vocabulary import slug_problem
 from datavalley.db.base import utcnow
 from datavalley.errors import Conflict, DataValleyError, InvalidInput
 from datavalley.ingest import guards
+from datavalley.ingest.modes import OnError, WriteMode
 from datavalley.ingest.names import column_names, table_name_for
 from datavalley.ingest.readers import READERS, Reader, ReadOptions, Reject, SourceColumn, sql_string
 from datavalley.ingest.sources import SourceFile, download, is_url, unpack
@@ -49,8 +49,6 @@ from datavalley.runtime import Runtime
 from datavalley.storage import delta
 from datavalley.storage.sites import DEFAULT_SITE, table_uri
 
-WriteMode = Literal["create", "append", "overwrite", "upsert"]
-OnError = Literal["fail", "skip"]
 BATCH_ROWS = 122_880
 MAX_ATTEMPTS = 12
 
@@ -488,8 +486,10 @@ def _merge(
     stream: _Stream, uri: str, key: list[str], commit: CommitProperties, workdir: Path, ref: str
 ) -> int:
     """Upsert: stage the input as Parquet, refuse duplicate keys, merge on the key in one commit."""
-    staged = workdir / f"upsert-{uuid.uuid4().hex[:8]}.parquet"
+    import pyarrow.dataset as pads  # pulls in pandas: only upserts need it
     import pyarrow.parquet as pq
+
+    staged = workdir / f"upsert-{uuid.uuid4().hex[:8]}.parquet"
 
     with pq.ParquetWriter(staged, stream.schema) as writer:
         for batch in stream.arrow():

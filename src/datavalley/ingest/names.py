@@ -9,8 +9,6 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from pypinyin import lazy_pinyin
-
 from datavalley.catalog.vocabulary import SLUG_MAX
 
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
@@ -19,12 +17,19 @@ _NOT_WORD = re.compile(r"[^a-z0-9]+")
 def to_identifier(label: str) -> str:
     """One heading as ``[a-z][a-z0-9_]*``; may be empty when nothing usable is left."""
     text = unicodedata.normalize("NFKC", label)
-    words = " ".join(lazy_pinyin(text, errors="default"))
+    words = text if text.isascii() else _pinyin(text)
     ascii_text = unicodedata.normalize("NFKD", words).encode("ascii", "ignore").decode()
     name = _NOT_WORD.sub("_", ascii_text.lower()).strip("_")
     if name and name[0].isdigit():
         name = f"c_{name}"
     return name[:SLUG_MAX].rstrip("_")
+
+
+def _pinyin(text: str) -> str:
+    """Chinese characters as pinyin words; pypinyin loads its dictionary (a quarter second) on first use."""
+    from pypinyin import lazy_pinyin
+
+    return " ".join(lazy_pinyin(text, errors="default"))
 
 
 def column_names(labels: list[str]) -> list[str]:

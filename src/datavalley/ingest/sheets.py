@@ -26,9 +26,6 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from openpyxl import load_workbook
-from openpyxl.styles.numbers import is_datetime
-
 from datavalley.errors import InvalidInput
 from datavalley.ingest.sources import SourceFile
 
@@ -107,6 +104,8 @@ def _open(source: SourceFile) -> Any:
         else:
             hint = "it is not a zip archive, as .xlsx files are"
         raise InvalidInput.for_field("source", f"{source.name} is not an Excel workbook (.xlsx): {hint}")
+    from openpyxl import load_workbook  # only Excel files need it: kept off every command's start-up
+
     try:
         return load_workbook(source.path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
@@ -169,6 +168,8 @@ def _cell(cell: Any) -> tuple[str, str] | None:
             return str(int(v)), "int"
         return repr(v), "float"
     if isinstance(v, datetime):
+        from openpyxl.styles.numbers import is_datetime
+
         if v.time() == time(0) and is_datetime(cell.number_format) != "datetime":
             return v.date().isoformat(), "date"
         return v.isoformat(sep=" "), "timestamp"

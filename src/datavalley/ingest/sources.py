@@ -9,8 +9,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-import httpx
-
 from datavalley.errors import InvalidInput
 
 #: file extension → format name (the key of the reader registry)
@@ -51,6 +49,8 @@ def is_url(value: str) -> bool:
 
 def download(url: str, workdir: Path, *, on_bytes: object = None) -> Path:
     """Stream ``url`` to a file in ``workdir``; nothing is held whole in memory."""
+    import httpx  # only URLs need it: kept off every command's start-up
+
     name = Path(unquote(urlparse(url).path)).name or "download"
     target = workdir / name
     try:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from datavalley.catalog.tables import describe_table, locate_table
+from datavalley.catalog.tables import locate_table
 
 ROWS = 1_500_000
 
@@ -47,30 +47,37 @@ def test_killed_ingest_leaves_the_previous_version(loader, settings, tmp_path):
     loader.load(loader.write("base.csv", "id,code,amount,note\n1,00001,0.5,first\n"), table="big")
     big = _big_csv(tmp_path / "big.csv")
 
-    # how long does a full append take here? kill the next one half-way through
+    # how long does a whole append take here? then kill appends part-way through that time
+    with loader.rt.session() as s:
+        folder = Path(locate_table(s, loader.rt.settings, "stats", "people", "big").uri)
     started = time.perf_counter()
     timing = _ingest(settings, str(big), "--dataset", "stats/people", "--table", "timing")
     assert timing.wait(timeout=300) == 0, timing.stderr.read().decode() if timing.stderr else ""
     duration = time.perf_counter() - started
-
-    victim = _ingest(settings, str(big), "--dataset", "stats/people", "--table", "big", "--mode", "append")
-    time.sleep(duration * 0.6)
-    victim.send_signal(signal.SIGKILL)
-    victim.wait(timeout=30)
-    assert victim.returncode == -signal.SIGKILL, "the load finished before it could be killed"
-
-    with loader.rt.session() as s:
-        detail = describe_table(s, loader.rt.settings, "stats", "people", "big")
-        uri = locate_table(s, loader.rt.settings, "stats", "people", "big").uri
-    assert (detail.version, detail.row_count) == (0, 1)
-    assert loader.column("big", "note") == ["first"]
-    assert sorted(p.name for p in (Path(uri) / "_delta_log").glob("*.json")) == ["00000000000000000000.json"]
+    rows, version, killed_mid_load = 1, 0, False
+    for fraction in (0.6, 0.4, 0.75, 0.25, 0.85, 0.5):
+        victim = _ingest(settings, str(big), "--dataset", "stats/people", "--table", "big", "--mode", "append")
+        time.sleep(duration * fraction)
+        victim.send_signal(signal.SIGKILL)
+        victim.wait(timeout=300)
+        detail = loader.detail("big")
+        # whatever the moment, the table is at its previous version or has the whole load: never half of it
+        assert (detail.version, detail.row_count) in ((version, rows), (version + 1, rows + ROWS))
+        if victim.returncode == -signal.SIGKILL and detail.version == version:
+            killed_mid_load = True
+            break
+        rows, version = detail.row_count, detail.version
+    assert killed_mid_load, "no append could be killed before it committed"
+    uri = str(folder)
+    assert loader.column("big", "note")[:1] == ["first"]
+    logs = sorted(p.name for p in (Path(uri) / "_delta_log").glob("*.json"))
+    assert len(logs) == version + 1  # no commit of the killed load
 
     # and the table still takes the next load
     loader.load(
         loader.write("more.csv", "id,code,amount,note\n2,00002,1.0,second\n"), table="big", mode="append"
     )
-    assert loader.detail("big").row_count == 2
+    assert loader.detail("big").row_count == rows + 1
 
 
 def test_a_failed_load_commits_nothing(loader):

@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8080
+# the suite runs on this many processes (pytest-xdist); 0 runs it in one
+TEST_WORKERS ?= 2
 export DATAVALLEY_HOME ?= $(CURDIR)/.datavalley
 
 .PHONY: demo test lint bench bench-query install clean screenshots
@@ -23,7 +25,7 @@ demo: install
 
 test: install
 	bash scripts/ensure-browser.sh
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS)
 
 # Ingest benchmark (minutes; generates TPC-H data into bench/data/): see BENCHMARKS.md.
 # Arguments go through BENCH_ARGS, e.g. `make bench BENCH_ARGS="--skip-big --repeat 3"`.

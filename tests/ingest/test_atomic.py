@@ -87,3 +87,20 @@ def test_a_failed_load_commits_nothing(loader):
         loader.load(loader.write("t2.csv", "id,amount\n" + rows), table="t", mode="append")
     detail = loader.detail("t")
     assert (detail.version, detail.row_count) == (0, 1)
+
+
+def test_loads_write_row_groups_small_enough_to_skip(loader, monkeypatch):
+    """Selective queries skip row groups by their min/max: every load writes bounded row groups."""
+    import pyarrow.parquet as pq
+    from deltalake import DeltaTable
+
+    from datavalley.ingest import load
+
+    monkeypatch.setattr(load, "ROW_GROUP_ROWS", 1_000)
+    loader.load(loader.write("t.csv", "id,v\n" + "".join(f"{i},{i % 7}\n" for i in range(5_000))), table="t")
+    loader.load(loader.write("u.csv", "id,v\n1,9\n7000,1\n"), table="t", mode="upsert", key=["id"])
+    with loader.rt.session() as s:
+        uri = locate_table(s, loader.rt.settings, "stats", "people", "t").uri
+    files = [pq.ParquetFile(f) for f in DeltaTable(uri).file_uris()]
+    assert sum(f.metadata.num_rows for f in files) == 5_001
+    assert max(f.metadata.row_group(i).num_rows for f in files for i in range(f.num_row_groups)) <= 1_000

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated
 
@@ -14,6 +15,7 @@ from datavalley.catalog.tables import ColumnUpdate, TableDetail, TableUpdate, pa
 from datavalley.cli import state
 from datavalley.cli.output import console, exits_cleanly, print_json, print_record, print_table, split_list
 from datavalley.cli.progress import LoadProgress
+from datavalley.errors import InvalidInput
 from datavalley.ingest.modes import OnError, WriteMode
 
 app = typer.Typer(help="Tables: schema, exact row counts, versions, rollback, column notes.")
@@ -231,7 +233,13 @@ def delete(
 
 
 def ingest_command(
-    source: Annotated[str, typer.Argument(metavar="PATH_OR_URL", help="a file or an http(s) URL")],
+    source: Annotated[
+        str,
+        typer.Argument(
+            metavar="PATH_OR_URL",
+            help="a file, an http(s) URL, or with --query a database URL (postgresql://user@host/db)",
+        ),
+    ],
     dataset: Annotated[
         str, typer.Option("--dataset", "-d", metavar="ORG/NAME", help="the dataset to load into")
     ],
@@ -248,30 +256,65 @@ def ingest_command(
         OnError, typer.Option(help="fail: load nothing on a bad row; skip: load the rest, report rejects")
     ] = "fail",
     sheet: Annotated[str | None, typer.Option(help="Excel: load only this sheet")] = None,
+    query: Annotated[
+        str | None,
+        typer.Option(
+            help="load the rows this query returns from the database at PATH_OR_URL (needs --table)",
+        ),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Load a file (CSV/TSV, JSON, NDJSON, Parquet, Excel; gzip/zip) into a table as one new version."""
+    """Load a file (CSV/TSV, JSON, NDJSON, Parquet, Excel; gzip/zip) into a table as one new version.
+
+    With --query, load the result of a query on another database (PostgreSQL, SQLite ...) instead.
+    """
     from datavalley.ingest.load import IngestRequest, ingest  # DuckDB and friends: only for this command
     from datavalley.ingest.types import read_schema_file
 
-    request = IngestRequest(
-        source=source,
-        dataset=dataset,
-        table=table,
-        mode=mode,
-        key=split_list(key) or [],
-        encoding=encoding,
-        schema=read_schema_file(schema) if schema else {},
-        on_error=on_error,
-        sheet=sheet,
-        user=state.acting_name(),
-    )
+    if query is not None:
+        _check_query_options(table=table, encoding=encoding, schema=schema, on_error=on_error, sheet=sheet)
+    elif _DATABASE_URL.match(source):
+        raise InvalidInput.for_field(
+            "source",
+            f"`{source.split(':', 1)[0]}:` is a database; give the rows to load with --query 'SELECT ...'",
+        )
     rt = state.runtime()
     org, ds = parse_dataset_ref(dataset)
     with rt.session() as session:
         check_dataset_editable(session, state.caller(session), org, ds, "loading data")
-    results = ingest(rt, request, progress=LoadProgress(enabled=not quiet and not as_json))
+    progress = LoadProgress(enabled=not quiet and not as_json)
+    if query is not None:
+        from datavalley.ingest.sql_source import ingest_sql
+
+        assert table is not None  # checked above
+        results = [
+            ingest_sql(
+                rt,
+                url=source,
+                query=query,
+                dataset=dataset,
+                table=table,
+                mode=mode,
+                key=split_list(key) or [],
+                user=state.acting_name(),
+                progress=progress,
+            )
+        ]
+    else:
+        request = IngestRequest(
+            source=source,
+            dataset=dataset,
+            table=table,
+            mode=mode,
+            key=split_list(key) or [],
+            encoding=encoding,
+            schema=read_schema_file(schema) if schema else {},
+            on_error=on_error,
+            sheet=sheet,
+            user=state.acting_name(),
+        )
+        results = ingest(rt, request, progress=progress)
     if as_json:
         print_json([r.__dict__ for r in results])
         return
@@ -282,3 +325,27 @@ def ingest_command(
         )
         if r.rows_rejected:
             console.print(f"[bold yellow]{r.rows_rejected:,} row(s) rejected[/]; reasons in {r.rejects_file}")
+
+
+#: a database URL given where a file was expected: ``postgresql://``, ``sqlite:///``, ``mysql+pymysql://``
+_DATABASE_URL = re.compile(r"^(postgres(ql)?|sqlite|mysql|mariadb|oracle|mssql)(\+\w+)?://", re.IGNORECASE)
+
+
+def _check_query_options(
+    *, table: str | None, encoding: str | None, schema: Path | None, on_error: str, sheet: str | None
+) -> None:
+    if table is None:
+        raise InvalidInput.for_field(
+            "table", "--query needs --table NAME: a query has no file name to take it from"
+        )
+    given = [
+        flag
+        for flag, value in (("--encoding", encoding), ("--schema", schema), ("--sheet", sheet))
+        if value is not None
+    ] + (["--on-error"] if on_error != "fail" else [])
+    if given:
+        raise InvalidInput.for_field(
+            "query",
+            f"{', '.join(given)} {'applies' if len(given) == 1 else 'apply'} to files, not to --query; "
+            "a query's columns keep the database's types",
+        )

@@ -8,6 +8,9 @@ not running, the PostgreSQL half is skipped with the reason.
 from __future__ import annotations
 
 import os
+
+# the CLI's rich console takes its width when first imported: wide, whatever terminal runs the suite
+os.environ["COLUMNS"] = "200"
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path

@@ -46,7 +46,7 @@ from types import MappingProxyType
 from typing import Literal
 
 from sqlalchemy import ColumnElement, and_, false, or_, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defaultload
 
 from datavalley.catalog.models import Dataset, Organization, Table
 from datavalley.catalog.tables import TableLocation, locate, table_record
@@ -264,6 +264,20 @@ def table_columns(location: TableLocation) -> tuple[str, ...]:
     return tuple(f.name for f in dt.schema().fields)
 
 
+def _table_with_dataset(session: Session, org: str, dataset: str, table: str) -> Table | None:
+    """The table with its dataset and organization in one query (no tags or themes: reads need none)."""
+    return session.scalar(
+        select(Table)
+        .join(Dataset, Table.dataset_id == Dataset.id)
+        .join(Organization, Dataset.organization_id == Organization.id)
+        .where(Organization.name == org, Dataset.name == dataset, Table.name == table)
+        .options(
+            defaultload(Table.dataset).lazyload(Dataset.tag_rows),
+            defaultload(Table.dataset).lazyload(Dataset.theme_rows),
+        )
+    )
+
+
 def plan_read(
     session: Session,
     settings: Settings,
@@ -281,8 +295,17 @@ def plan_read(
     where the caller sees the dataset but may not read its rows (the message says how to get access).
     ``columns`` is the table's column list when the caller already knows it (saves opening the table).
     """
-    ds = check_dataset_visible(session, caller, org, dataset)
-    record = table_record(session, org, dataset, table)
+    record = _table_with_dataset(session, org, dataset, table)
+    if record is None or not may_see_dataset(
+        caller,
+        org=org,
+        sharing=record.dataset.sharing,
+        public=record.dataset.public,
+        state=record.dataset.state,
+    ):
+        check_dataset_visible(session, caller, org, dataset)  # the 404 of a hidden or missing dataset
+        record = table_record(session, org, dataset, table)  # the 404 naming the tables there are
+    ds = record.dataset
     location = locate(settings, record)
     all_columns = tuple(columns) if columns is not None else table_columns(location)
     if caller.platform_admin:

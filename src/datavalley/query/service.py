@@ -17,6 +17,7 @@ A query goes through four steps, each of which can refuse it:
 from __future__ import annotations
 
 import difflib
+import functools
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
@@ -218,6 +219,16 @@ def resolve_tables(
 # --- running ---------------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=512)
+def _checked(sql: str) -> sqlcheck.CheckedQuery:
+    """``sql.check_query``, remembered: data APIs and dashboards send the same text again and again.
+
+    A checked query depends on nothing but its text (the rules and the tables are resolved per call),
+    and nothing downstream changes it; refusals are not remembered (they raise).
+    """
+    return sqlcheck.check_query(sql)
+
+
 def _check_params(checked: sqlcheck.CheckedQuery, params: Mapping[str, Any]) -> dict[str, Any]:
     missing = [p for p in checked.params if p not in params]
     if missing:
@@ -243,7 +254,7 @@ def start_query(
 ) -> QueryRun:
     """Check, resolve and start a query; the caller reads ``run.batches`` (which closes at the end)."""
     started = time.perf_counter()
-    checked = sqlcheck.check_query(sql)
+    checked = _checked(sql)
     values = _check_params(checked, params or {})
     resolved, inputs = resolve_tables(session, settings, caller, checked.tables)
     rendered = sqlcheck.render_query(checked, {r.ref: r.relation for r in resolved})

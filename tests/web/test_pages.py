@@ -66,7 +66,7 @@ def test_home_shows_what_the_visitor_may_see(catalog, client, anonymous):
     page = client.get("/")
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     counts = dict(re.findall(r'data-stat="(\w+)">([\d,]+)<', page.text))
-    assert counts == {"datasets": "2", "tables": "2", "rows": "8", "organizations": "1"}
+    assert counts == {"datasets": "2", "tables": "2", "rows": "8", "organizations": "1", "reads": "0"}
     assert "Household incomes" in page.text and "/search?theme=soci" in page.text
 
     public = anonymous.get("/")  # the conditional dataset is not for the anonymous public
@@ -75,6 +75,7 @@ def test_home_shows_what_the_visitor_may_see(catalog, client, anonymous):
         "tables": "1",
         "rows": "6",
         "organizations": "1",
+        "reads": "0",
     }
     assert "Household incomes" not in public.text
     assert (

@@ -13,7 +13,17 @@ from fastapi.staticfiles import StaticFiles
 
 from datavalley.api.deps import reject_nul
 from datavalley.web.errors import install_error_pages
-from datavalley.web.routes import datasets, home, organizations, search
+from datavalley.web.routes import (
+    account,
+    dashboard,
+    datasets,
+    grants,
+    home,
+    organizations,
+    requests,
+    search,
+    sql,
+)
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -22,6 +32,11 @@ router.include_router(home.router)
 router.include_router(search.router)
 router.include_router(organizations.router)
 router.include_router(datasets.router)
+router.include_router(account.router)
+router.include_router(sql.router)
+router.include_router(requests.router)
+router.include_router(grants.router)
+router.include_router(dashboard.router)
 
 
 def install(app: FastAPI) -> None:

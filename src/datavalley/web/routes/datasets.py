@@ -13,7 +13,7 @@ from datavalley.access.policy import check_dataset_visible
 from datavalley.api.deps import CallerDep, RuntimeDep
 from datavalley.catalog import service
 from datavalley.catalog.tables import TableDetail
-from datavalley.query.rows import MAX_PAGE_ROWS
+from datavalley.query.service import MAX_PAGE_ROWS
 from datavalley.web.catalog_view import ReadAccess, dataset_tables, read_access
 from datavalley.web.render import page
 from datavalley.web.snippets import available_snippets, table_snippets
@@ -21,8 +21,13 @@ from datavalley.web.snippets import available_snippets, table_snippets
 router = APIRouter()
 
 GRID_PAGE_ROWS = 25
-#: How many rows the chart builder aggregates in the browser (one page of the rows API).
+#: At most this many groups (or scatter points) a chart draws: one page of the SQL service.
 CHART_ROW_CAP = MAX_PAGE_ROWS
+
+
+def quote_name(name: str) -> str:
+    """A SQL identifier in double quotes (a quote inside is doubled)."""
+    return '"' + name.replace('"', '""') + '"'
 
 
 def explorer_config(table: TableDetail, access: ReadAccess) -> dict[str, object]:
@@ -42,6 +47,8 @@ def explorer_config(table: TableDetail, access: ReadAccess) -> dict[str, object]
             if c.name in access.columns
         ],
         "rowCount": table.row_count,
+        "queryUrl": "/api/v1/query",
+        "tableSql": ".".join(quote_name(p) for p in (table.organization, table.dataset, table.name)),
         "pageRows": GRID_PAGE_ROWS,
         "chartCap": CHART_ROW_CAP,
     }

@@ -1,5 +1,6 @@
 /* DataValley portal: the table explorer of a dataset page — data grid, downloads, chart builder.
- * Plain JavaScript, no build step. Reads rows from the rows API only, so its rules apply here too.
+ * Plain JavaScript, no build step. Reads rows from the rows API and charts through the SQL service, so
+ * the caller's read plan applies to both.
  * Every text shown comes from the page's translated messages (#dv-messages); data is set as text, never HTML.
  */
 (function () {
@@ -7,6 +8,7 @@
 
   var config = JSON.parse(document.getElementById("dv-explorer").textContent);
   var messages = JSON.parse(document.getElementById("dv-messages").textContent);
+  var session = JSON.parse(document.getElementById("dv-session").textContent);
   var NUMERIC = /^(u?int\d+|double|float\d*|halffloat|decimal.*)$/;
   var TEMPORAL = /^(date\d*|timestamp.*)/;
 
@@ -232,58 +234,77 @@
   }
 
   // --- chart --------------------------------------------------------------------------------------
-  /* The seam for the SQL service: today the chart reads up to config.chartCap rows of the rows API and
-   * aggregates them here; once POST /api/v1/query exists, this one function can ask it for
-   * `SELECT x, agg(y) ... GROUP BY x` instead, and return the same shape:
-   * {labels: [...], values: [...], points: [[x, y], ...], rowsRead, count, capped}. */
+  /* The chart asks the SQL service (POST /api/v1/query) for one GROUP BY over the whole table, with the
+   * grid's filters as bound parameters: every matching row counts, masks and row filters apply as on
+   * every path. Names are quoted; the aggregate comes from a fixed list. Returns
+   * {labels: [...], values: [...], points: [[x, y], ...], rowsRead, count, capped, cut}. */
+  var AGGREGATES = { sum: "sum", avg: "avg", count: "count", min: "min", max: "max" };
+  var COMPARE = { eq: "=", gt: ">", gte: ">=", lt: "<", lte: "<=" };
+
+  function quote(name) { return '"' + String(name).split('"').join('""') + '"'; }
+
+  function filterSql(params) {
+    return state.filters.map(function (f, i) {
+      var col = quote(f.column);
+      var name = "f" + i;
+      if (f.op === "isnull") return col + (/^(true|1)$/i.test(f.value.trim()) ? " IS NULL" : " IS NOT NULL");
+      var number = Number(f.value);
+      params[name] = isNumeric(f.column) && f.value.trim() !== "" && isFinite(number) ? number : f.value;
+      if (f.op === "contains") return "contains(" + col + ", :" + name + ")";
+      if (f.op === "startswith") return "starts_with(" + col + ", :" + name + ")";
+      if (f.op === "ne") return "(" + col + " <> :" + name + " OR " + col + " IS NULL)";
+      return col + " " + (COMPARE[f.op] || "=") + " :" + name;
+    });
+  }
+
+  function postQuery(sql, params) {
+    var headers = { "Content-Type": "application/json", Accept: "application/json" };
+    if (session.csrf) headers["X-CSRF-Token"] = session.csrf;
+    return fetch(config.queryUrl, {
+      method: "POST", headers: headers, credentials: "same-origin",
+      body: JSON.stringify({ sql: sql, params: params, limit: config.chartCap })
+    }).then(function (response) {
+      return response.json().then(function (body) {
+        if (!response.ok) throw new Error((body.error && body.error.message) || response.statusText);
+        return body;
+      });
+    });
+  }
+
   function fetchChartData(request) {
-    var columns = [request.x];
-    if (request.y && request.y !== request.x) columns.push(request.y);
-    var params = readParams({ limit: config.chartCap, columns: columns.join(",") });
-    return fetchRows(params).then(function (page) {
-      var result = { labels: [], values: [], points: [], rowsRead: page.rows.length, count: page.count,
-                     capped: page.rows.length < page.count };
-      if (request.kind === "scatter") {
-        page.rows.forEach(function (row) {
-          var x = Number(row[request.x]), y = Number(row[request.y]);
-          if (row[request.x] !== null && row[request.y] !== null && isFinite(x) && isFinite(y)) {
-            result.points.push([x, y]);
-          }
+    var params = {};
+    var where = filterSql(params);
+    var x = quote(request.x);
+    var result = { labels: [], values: [], points: [], rowsRead: 0, count: 0, capped: false, cut: false };
+    if (request.kind === "scatter") {
+      var y = quote(request.y);
+      var conditions = [x + " IS NOT NULL", y + " IS NOT NULL"].concat(where);
+      var sql = "SELECT " + x + ", " + y + ", count(*) OVER () FROM " + config.tableSql +
+        " WHERE " + conditions.join(" AND ") + " LIMIT " + config.chartCap;
+      return postQuery(sql, params).then(function (answer) {
+        answer.rows.forEach(function (row) {
+          var px = Number(row[0]), py = Number(row[1]);
+          if (isFinite(px) && isFinite(py)) result.points.push([px, py]);
         });
+        result.count = answer.rows.length ? Number(answer.rows[0][2]) : 0;
+        result.rowsRead = answer.rows.length;
+        result.capped = result.rowsRead < result.count;
         return result;
-      }
-      var groups = new Map();
-      page.rows.forEach(function (row) {
-        var key = row[request.x] === null ? T("js.empty_value") : String(row[request.x]);
-        var group = groups.get(key) || { n: 0, count: 0, sum: 0, min: Infinity, max: -Infinity };
-        group.n += 1;
-        var y = request.y ? row[request.y] : null;
-        if (y !== null && y !== undefined && isFinite(Number(y))) {
-          y = Number(y);
-          group.count += 1;
-          group.sum += y;
-          group.min = Math.min(group.min, y);
-          group.max = Math.max(group.max, y);
-        }
-        groups.set(key, group);
       });
-      var keys = Array.from(groups.keys());
-      if (isNumeric(request.x)) keys.sort(function (a, b) { return Number(a) - Number(b); });
-      else if (isTemporal(request.x) || request.kind === "line") keys.sort();
-      keys.forEach(function (key) {
-        var g = groups.get(key);
-        var value;
-        if (!request.y) value = g.n;
-        else if (request.agg === "count") value = g.count;
-        else if (!g.count) value = null;
-        else if (request.agg === "sum") value = g.sum;
-        else if (request.agg === "avg") value = g.sum / g.count;
-        else if (request.agg === "min") value = g.min;
-        else value = g.max;
-        if (value !== null) value = Math.round(value * 1e6) / 1e6;
-        result.labels.push(key);
-        result.values.push(value);
+    }
+    var agg = AGGREGATES[request.agg] || "count";
+    var value = request.y ? agg + "(" + quote(request.y) + ")" : "count(*)";
+    var grouped = "SELECT " + x + ", " + value + ", count(*) FROM " + config.tableSql +
+      (where.length ? " WHERE " + where.join(" AND ") : "") + " GROUP BY 1 ORDER BY 1 NULLS LAST";
+    return postQuery(grouped, params).then(function (answer) {
+      answer.rows.forEach(function (row) {
+        var v = row[1] === null ? null : Math.round(Number(row[1]) * 1e6) / 1e6;
+        result.labels.push(row[0] === null ? T("js.empty_value") : String(row[0]));
+        result.values.push(v);
+        result.rowsRead += Number(row[2]);
       });
+      result.count = answer.total_rows;
+      result.cut = answer.total_rows > answer.rows.length; // more groups than one page: the first are drawn
       return result;
     });
   }
@@ -337,6 +358,7 @@
         columnOf(request.x).label + (request.y ? " / " + columnOf(request.y).label : ""));
       var said = T("js.chart_done", { rows: fmt(data.rowsRead), groups: fmt(size) });
       if (data.capped) said += " " + T("js.chart_capped", { rows: fmt(data.rowsRead), count: fmt(data.count) });
+      if (data.cut) said += " " + T("js.chart_groups_cut", { groups: fmt(size), count: fmt(data.count) });
       chartStatus.textContent = said;
       chartBox.dataset.drawn = request.kind; // the chart is on screen (tests wait for this)
       window.dvChart = chart; // for tests and the curious: the drawn chart and its option

@@ -1,6 +1,9 @@
 """Synthetic sample data for ``make demo``: a fictional province, Yunling (云岭省), and its departments.
 
-Everything here is invented; names of real places and bodies are avoided on purpose.
+Everything here is invented; names of real places and bodies are avoided on purpose. Besides the catalog
+and its tables, :func:`load_demo_access` adds three demo users (a consumer, a provider and the data
+authority, with passwords meant for the demo only), a grant, a pending request and a month of synthetic
+reads in the audit log, so that every page of the portal has something to show.
 """
 
 from __future__ import annotations
@@ -231,3 +234,130 @@ def load_demo_tables(rt: Runtime) -> int:
         path.unlink()
         created += 1
     return created
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    name: str
+    display_name: str
+    #: for the demo only: printed by ``datavalley demo`` and written in the README
+    password: str
+    role: str
+    roles: dict[str, str]
+    platform_admin: bool = False
+
+
+DEMO_USERS = [
+    DemoUser("consumer", "王芳 Wang Fang", "consumer-demo", "consumer", {"qingshan_prefecture": "member"}),
+    DemoUser("provider", "陈静 Chen Jing", "provider-demo", "provider", {"health_commission": "editor"}),
+    DemoUser(
+        "authority", "赵磊 Zhao Lei", "authority-demo", "data authority", {"bigdata_bureau": "admin"}, True
+    ),
+]
+
+#: the consumer's request that waits for the authority's review
+PENDING_REQUEST = {
+    "dataset": "health_commission/hospital_visits",
+    "tables": {"visits": None},
+    "purpose": "门诊就诊趋势分析，用于青山州卫生规划 Outpatient trends by county for Qingshan's health plan",
+    "days": 180,
+}
+#: a grant the authority gave directly: Qingshan reads the poverty monitoring of its own three counties
+DEMO_GRANT = {
+    "dataset": "rural_revitalization/poverty_monitoring",
+    "organization": "qingshan_prefecture",
+    "tables": {"households_by_county": {"row_filter": "xian_dai_ma IN (520101, 520102, 520103)"}},
+    "purpose": "青山州返贫监测 Monitoring the prefecture's own counties",
+    "days": 365,
+}
+#: tables the synthetic reads are spread over, with a weight each; and who reads
+READ_TABLES = [
+    ("stats_bureau/county_indicators/indicators", 6),
+    ("health_commission/vaccination_points/points", 4),
+    ("valley_ecommerce/rural_ecommerce_turnover/monthly_turnover", 3),
+    ("bigdata_bureau/data_centres/sites", 2),
+    ("rural_revitalization/poverty_monitoring/households_by_county", 2),
+]
+#: datasets anyone may read (the others are read by the consumer only)
+PUBLIC_DEMO = {"county_indicators", "vaccination_points", "data_centres"}
+READ_DAYS = 30
+SYNTHETIC_PATH = "demo"
+
+
+@dataclass
+class DemoAccessCounts:
+    users: int = 0
+    grants: int = 0
+    requests: int = 0
+    reads: int = 0
+
+
+def load_demo_access(rt: Runtime) -> DemoAccessCounts:
+    """Add the demo users, the grant, the pending request and the synthetic reads that are missing.
+
+    Deterministic (fixed seeds): only the moments move with the day it runs. Safe to repeat.
+    """
+    from datavalley.access import accounts, grants, requests
+    from datavalley.access.accounts import UserCreate
+    from datavalley.access.models import User
+    from datavalley.access.policy import AUTHORITY
+    from datavalley.access.sharing_models import AccessRequest, AuditEntry, Grant
+
+    counts = DemoAccessCounts()
+    with rt.session() as session:
+        for user in DEMO_USERS:
+            if session.scalar(select(User.id).where(User.name == user.name)) is None:
+                accounts.create_user(
+                    session,
+                    UserCreate(
+                        name=user.name,
+                        display_name=user.display_name,
+                        password=user.password,
+                        platform_admin=user.platform_admin,
+                    ),
+                )
+                for org, role in user.roles.items():
+                    accounts.set_membership(session, org, user.name, role)
+                counts.users += 1
+        if session.scalar(select(Grant.id).where(Grant.grantee_name == DEMO_GRANT["organization"])) is None:
+            grants.create_grant(
+                session, rt.settings, AUTHORITY, grants.GrantCreate.model_validate(DEMO_GRANT)
+            )
+            counts.grants += 1
+        if session.scalar(select(AccessRequest.id).where(AccessRequest.requester == "consumer")) is None:
+            consumer = accounts.caller_named(session, "consumer")
+            requests.open_request(
+                session, rt.settings, consumer, requests.RequestCreate.model_validate(PENDING_REQUEST)
+            )
+            counts.requests += 1
+    with rt.session() as session:
+        if session.scalar(select(AuditEntry.id).where(AuditEntry.action == SYNTHETIC_PATH).limit(1)) is None:
+            counts.reads = _synthetic_reads(session)
+    return counts
+
+
+def _synthetic_reads(session: Session) -> int:
+    """A month of invented reads (action ``demo`` in the audit log), oldest first, for the dashboard."""
+    from datetime import timedelta
+
+    from datavalley.access.accounts import caller_named
+    from datavalley.access.audit import record_read
+    from datavalley.access.policy import ANONYMOUS
+    from datavalley.db.base import utcnow
+
+    rng = random.Random(2024)
+    readers = [ANONYMOUS] + [caller_named(session, u.name) for u in DEMO_USERS]
+    tables = [t for t, weight in READ_TABLES for _ in range(weight)]
+    start = utcnow().replace(minute=0, second=0, microsecond=0) - timedelta(days=READ_DAYS)
+    moments = sorted(
+        start + timedelta(days=day, minutes=rng.randrange(8 * 60, 20 * 60))
+        for day in range(READ_DAYS)
+        for _ in range(rng.randrange(2, 5 + day // 3))
+    )
+    for at in moments:
+        table = rng.choice(tables)
+        reader = rng.choice(readers) if table.split("/")[1] in PUBLIC_DEMO else readers[1]
+        record_read(
+            session, caller=reader, path=SYNTHETIC_PATH, table_ref=table, rows=rng.randrange(25, 1000), now=at
+        )
+    return len(moments)

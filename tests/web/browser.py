@@ -19,7 +19,7 @@ import uvicorn
 
 from datavalley.api.app import create_app
 from datavalley.config import Settings
-from datavalley.demo import load_demo, load_demo_tables
+from datavalley.demo import load_demo, load_demo_access, load_demo_tables
 from datavalley.runtime import Runtime, open_runtime
 
 CHROMIUM = os.environ.get("DATAVALLEY_CHROMIUM", "/usr/bin/chromium")
@@ -59,13 +59,15 @@ class Server:
 
 
 def demo_runtime(home: Path) -> Runtime:
-    """A fresh store in ``home`` holding the synthetic demo catalog and its tables (real ingest)."""
+    """A fresh store in ``home`` holding the synthetic demo catalog, its tables (real ingest), the demo users,
+    grant, pending request and synthetic reads."""
     settings = Settings(home=home, database_url=f"sqlite:///{home / 'datavalley.db'}")
     rt = open_runtime(settings)
     rt.initialise()
     with rt.session() as session:
         load_demo(session)
     load_demo_tables(rt)
+    load_demo_access(rt)
     return rt
 
 

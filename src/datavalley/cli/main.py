@@ -129,16 +129,19 @@ def serve(
 @exits_cleanly
 def demo() -> None:
     """Load the synthetic sample organizations and datasets (safe to repeat)."""
-    from datavalley.demo import load_demo, load_demo_tables
+    from datavalley.demo import DEMO_USERS, load_demo, load_demo_access, load_demo_tables
 
     rt = state.runtime()
     with rt.session() as session:
         created = load_demo(session)
     tables = load_demo_tables(rt)
+    access = load_demo_access(rt)
     console.print(
         f"demo data loaded: {created.organizations} organization(s), {created.datasets} dataset(s), "
-        f"{tables} table(s) new (all synthetic)"
+        f"{tables} table(s), {access.users} user(s), {access.reads} synthetic read(s) new (all synthetic)"
     )
+    for user in DEMO_USERS:  # demo-only passwords, the same in every demo store
+        console.print(f"  log in as the {user.role}: {user.name} / {user.password}", highlight=False)
 
 
 @app.command()

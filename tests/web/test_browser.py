@@ -4,13 +4,11 @@ uvicorn server on loopback holding the synthetic demo catalog, loaded with the r
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.web.browser import browser_problem, chromium, demo_runtime, serve
+from tests.web.browser import browser_problem
 
 pytestmark = pytest.mark.slow
 
@@ -20,35 +18,6 @@ if problem := browser_problem():
     pytest.skip(problem, allow_module_level=True)
 
 DATASET = "/datasets/stats_bureau/county_indicators"
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    rt = demo_runtime(Path(tmp_path_factory.mktemp("portal")) / "home")
-    try:
-        with serve(rt) as running:
-            yield running
-    finally:
-        rt.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as running:
-        yield running
-
-
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    """A fresh browser tab (own cookies) that fails the test on any script error or CSP violation."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
-    tab = context.new_page()
-    problems: list[str] = []
-    tab.on("pageerror", lambda error: problems.append(f"script error: {error}"))
-    tab.on("console", lambda msg: msg.type == "error" and "404" not in msg.text and problems.append(msg.text))
-    yield tab
-    context.close()
-    assert not problems, problems
 
 
 def _status(tab: Any) -> str:

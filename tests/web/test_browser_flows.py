@@ -112,6 +112,17 @@ def test_sql_console_pages_to_the_end_and_points_at_errors(server: Any, browser:
         assert start == len("SELECT county,\n") + column - 1
         assert tab.locator("#sql-error-context").inner_text().endswith(" " * (column - 1) + "^")
 
+        # an unknown column has no position from the engine: the console finds the name in the editor
+        run_sql(tab, f"SELECT county\nFROM {INDICATORS}\nWHERE yaer > 2020")
+        tab.wait_for_selector("#sql-error-text:has-text('Line 3, column 7')")
+        assert "yaer" in error.inner_text() and tab.locator("#sql-grid tbody tr").count() == 0
+        assert (
+            tab.evaluate(
+                "() => { const e = document.getElementById('sql-editor'); return e.value.slice(e.selectionStart, e.selectionEnd); }"
+            )
+            == "yaer"
+        )
+
         # the table list puts a name into the editor
         editor.fill("SELECT count(*) FROM ")
         editor.press("End")

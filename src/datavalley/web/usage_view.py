@@ -114,6 +114,9 @@ def data_volume(session: Session, settings: Settings) -> Series:
                 change[v.timestamp.astimezone(zone).date()] += now_held - held
                 held = now_held
     labels, values, total = [], [], 0
+    if change:  # the day before the first load: nothing yet
+        labels.append((min(change) - timedelta(days=1)).isoformat())
+        values.append(0)
     for day in sorted(change):
         total += change[day]
         labels.append(day.isoformat())

@@ -76,15 +76,34 @@
     }
   }
 
+  /* Engine errors (an unknown column) carry no position, only the name: find it in the editor. */
+  function positionOfName(message) {
+    var named = /column "([^"]+)" not found/i.exec(message) || /column `([^`]+)`/i.exec(message);
+    if (!named) return null;
+    var escaped = named[1].replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    var found = new RegExp("(^|[^\\w])(" + escaped + ")(?![\\w])", "i").exec(editor.value);
+    if (!found) return null;
+    var before = editor.value.slice(0, found.index + found[1].length).split("\n");
+    return [String(before.length), String(before[before.length - 1].length + 1)];
+  }
+
+  function clearGrid() {
+    grid.tHead.textContent = "";
+    grid.tBodies[0].textContent = "";
+    $("sql-first").disabled = $("sql-prev").disabled = $("sql-next").disabled = true;
+  }
+
   function showError(error) {
     var detail = error.details && error.details[0] && error.details[0].message || "";
     var where = /line (\d+), column (\d+)/.exec(detail);
+    where = where ? [where[1], where[2]] : positionOfName(error.message);
     statusLine.textContent = "";
+    clearGrid();
     $("sql-error-text").textContent = where
-      ? T("js.sql_error_at", { line: where[1], column: where[2], message: error.message })
-      : T("js.error", { message: error.message });
+      ? T("js.sql_error_at", { line: where[0], column: where[1], message: error.message })
+      : T("js.sql_error", { message: error.message });
     errorBox.hidden = false;
-    if (where) markPosition(Number(where[1]), Number(where[2]));
+    if (where) markPosition(Number(where[0]), Number(where[1]));
   }
 
   // --- the grid ------------------------------------------------------------------------------------

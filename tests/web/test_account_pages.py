@@ -102,6 +102,7 @@ def test_roles_decide_who_sees_the_inbox_review_and_dashboard(stats_member, stat
         assert refused.status_code == 403 and "You may not see this page" in refused.text, path
     assert stats_editor.get("/inbox").status_code == 200
     assert stats_editor.get("/review").status_code == 403
+    assert 'href="/inbox"' in stats_editor.get("/").text
     member_nav = stats_member.get("/").text
     assert 'href="/requests"' in member_nav and 'href="/inbox"' not in member_nav
     assert 'href="/review"' not in member_nav and 'href="/dashboard"' not in member_nav

@@ -181,6 +181,9 @@ def test_request_review_approve_then_the_consumer_reads_masked_rows(server: Any,
         assert len(ids) == 25 and all(re.fullmatch(r"52\d{4}\*{12}", v) for v in ids), ids[:3]
         header = consumer.locator("#grid thead th").first.inner_text()
         assert "masked" in header
+        # the chart posts to the SQL service with the session's CSRF token
+        consumer.wait_for_selector("#chart[data-drawn]")
+        assert "Chart of 3,000 rows" in consumer.locator("#chart-status").inner_text()
         # and the SQL console sees exactly the same
         consumer.goto(server.url + "/sql")
         run_sql(

@@ -56,6 +56,12 @@ ROW_GROUP_ROWS = 131_072
 MAX_ATTEMPTS = 12
 
 
+def _writer_properties() -> WriterProperties:
+    # compression must be named: WriterProperties() without it writes uncompressed Parquet (1.8x the
+    # bytes of deltalake's own default, Snappy, and slower on disk)
+    return WriterProperties(compression="SNAPPY", max_row_group_size=ROW_GROUP_ROWS)
+
+
 class Progress(Protocol):
     """What the CLI's progress bar (or nothing) is told while a load runs."""
 
@@ -451,7 +457,7 @@ def _write(
                 mode={"create": "error", "append": "append", "overwrite": "overwrite"}[mode],  # type: ignore[arg-type]
                 schema_mode="overwrite" if mode == "overwrite" else None,
                 commit_properties=commit,
-                writer_properties=WriterProperties(max_row_group_size=ROW_GROUP_ROWS),
+                writer_properties=_writer_properties(),
             )
             rows = stream.rows
     except BaseException as exc:
@@ -523,7 +529,7 @@ def _merge(
             source_alias="s",
             target_alias="t",
             commit_properties=commit,
-            writer_properties=WriterProperties(max_row_group_size=ROW_GROUP_ROWS),
+            writer_properties=_writer_properties(),
         )
         .when_matched_update_all()
         .when_not_matched_insert_all()

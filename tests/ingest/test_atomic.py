@@ -56,7 +56,9 @@ def test_killed_ingest_leaves_the_previous_version(loader, settings, tmp_path):
     duration = time.perf_counter() - started
     rows, version, killed_mid_load = 1, 0, False
     for fraction in (0.6, 0.4, 0.75, 0.25, 0.85, 0.5):
-        victim = _ingest(settings, str(big), "--dataset", "stats/people", "--table", "big", "--mode", "append")
+        victim = _ingest(
+            settings, str(big), "--dataset", "stats/people", "--table", "big", "--mode", "append"
+        )
         time.sleep(duration * fraction)
         victim.send_signal(signal.SIGKILL)
         victim.wait(timeout=300)

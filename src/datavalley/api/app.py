@@ -11,18 +11,22 @@ from datavalley import __version__, web
 from datavalley.api.deps import reject_nul
 from datavalley.api.errors import install_error_handlers
 from datavalley.api.routes import (
+    apis,
+    audit,
     auth,
     datasets,
+    grants,
     ingest,
     meta,
     organizations,
+    query,
+    requests,
+    stats,
     table_changes,
     tables,
     tokens,
     users,
 )
-from datavalley.api.routes import apis, query
-from datavalley.api.routes import audit, grants, requests, stats
 from datavalley.api.routes import shares as shares_routes
 from datavalley.config import Settings
 from datavalley.interop import ckan_routes, dcat_routes

@@ -97,9 +97,7 @@ def _facet(session: Session, column: object, ids: object, join: object | None = 
     ]
 
 
-def search_datasets(
-    session: Session, query: SearchQuery, *, caller: Caller | None = None
-) -> DatasetsPublic:
+def search_datasets(session: Session, query: SearchQuery, *, caller: Caller | None = None) -> DatasetsPublic:
     """Find datasets: the page asked for, the total count and the facet counts over all matches.
 
     Only datasets ``caller`` may see are found and counted (``datavalley.access.policy``); ``None``

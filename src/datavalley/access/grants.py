@@ -61,7 +61,9 @@ def _has_nul(value: Any) -> bool:
     return False
 
 
-class _Input(BaseModel):
+class StrictInput(BaseModel):
+    """Base of the request and grant inputs: unknown fields refused, no NUL character in any text."""
+
     model_config = ConfigDict(extra="forbid")
 
     @model_validator(mode="before")
@@ -72,7 +74,7 @@ class _Input(BaseModel):
         return value
 
 
-class TableRule(_Input):
+class TableRule(StrictInput):
     """What may be read of one table."""
 
     columns: list[str] | None = Field(default=None, description="readable columns; null: every column")
@@ -85,7 +87,7 @@ class TableRule(_Input):
     )
 
 
-class GrantCreate(_Input):
+class GrantCreate(StrictInput):
     """A grant made directly by the provider. Exactly one of organization, user, recipient."""
 
     dataset: Annotated[str, StringConstraints(pattern=r"^[^/]+/[^/]+$")] = Field(description="`org/dataset`")
@@ -111,7 +113,7 @@ class GrantCreate(_Input):
         return self
 
 
-class GrantRevoke(_Input):
+class GrantRevoke(StrictInput):
     reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
 
 

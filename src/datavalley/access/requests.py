@@ -25,15 +25,15 @@ Wrong role: 403 (401 when not logged in); wrong state: 409; a request the caller
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, Field, StringConstraints, model_validator
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from datavalley.access.audit import record_change
 from datavalley.access.calendar import load_calendar
-from datavalley.access.grants import GrantCreate, TableRule, _has_nul, check_rule, create_grant
+from datavalley.access.grants import GrantCreate, StrictInput, TableRule, check_rule, create_grant
 from datavalley.access.policy import Caller, check_dataset_visible
 from datavalley.access.sharing_models import AccessRequest, Grant, RequestEvent
 from datavalley.catalog.models import Dataset, Organization
@@ -51,18 +51,7 @@ DECISION_DAYS = 5
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
 
 
-class _Input(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    @model_validator(mode="before")
-    @classmethod
-    def _no_nul(cls, value: Any) -> Any:
-        if _has_nul(value):
-            raise ValueError("text must not contain a NUL character")
-        return value
-
-
-class RequestCreate(_Input):
+class RequestCreate(StrictInput):
     dataset: Annotated[str, StringConstraints(pattern=r"^[^/]+/[^/]+$")] = Field(description="`org/dataset`")
     organization: str | None = Field(
         default=None, description="the requesting organization; default: the caller's only one"
@@ -79,7 +68,7 @@ class RequestCreate(_Input):
     )
 
 
-class RequestReview(_Input):
+class RequestReview(StrictInput):
     action: Literal["pass", "reject"]
     reason: Reason | None = None
 
@@ -90,7 +79,7 @@ class RequestReview(_Input):
         return self
 
 
-class RequestDecision(_Input):
+class RequestDecision(StrictInput):
     action: Literal["approve", "reject"]
     reason: Reason | None = None
     tables: dict[str, TableRule] | None = Field(
@@ -106,7 +95,7 @@ class RequestDecision(_Input):
         return self
 
 
-class RequestWithdraw(_Input):
+class RequestWithdraw(StrictInput):
     reason: Reason | None = None
 
 

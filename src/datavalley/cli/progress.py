@@ -36,18 +36,20 @@ class LoadProgress:
             BarColumn(),
             DownloadColumn(),
             TransferSpeedColumn(),
-            TextColumn("{task.fields[rows]:>12,} rows"),
+            TextColumn("{task.fields[rows]:>12} rows"),
             TimeElapsedColumn(),
             TimeRemainingColumn(),
             console=err_console,
             transient=False,
         )
         self._progress.start()
-        self._task = self._progress.add_task(name, total=total_bytes or None, rows=0)
+        self._task = self._progress.add_task(name, total=total_bytes or None, rows="…")
 
-    def advance(self, *, bytes_read: int, rows_written: int) -> None:
+    def advance(self, *, bytes_read: int, rows_written: int | None) -> None:
+        """``rows_written`` None: not known until the files are written (shown as …)."""
         if self._progress is not None and self._task is not None:
-            self._progress.update(self._task, completed=bytes_read, rows=rows_written)
+            rows = "…" if rows_written is None else f"{rows_written:,}"
+            self._progress.update(self._task, completed=bytes_read, rows=rows)
 
     def finish(self) -> None:
         if self._progress is not None and self._task is not None:

@@ -20,14 +20,14 @@ import re
 import shutil
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
 import duckdb
 import pyarrow as pa
-from deltalake import CommitProperties, DeltaTable, WriterProperties, write_deltalake
+from deltalake import CommitProperties, DeltaTable, Schema, WriterProperties, write_deltalake
 from deltalake.exceptions import CommitFailedError, DeltaError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -39,7 +39,7 @@ from datavalley.catalog.tables import dataset_record, locate
 from datavalley.catalog.vocabulary import slug_problem
 from datavalley.db.base import utcnow
 from datavalley.errors import Conflict, DataValleyError, InvalidInput
-from datavalley.ingest import guards
+from datavalley.ingest import guards, staging
 from datavalley.ingest.modes import OnError, WriteMode
 from datavalley.ingest.names import column_names, table_name_for
 from datavalley.ingest.readers import READERS, Reader, ReadOptions, Reject, SourceColumn, sql_string
@@ -67,7 +67,8 @@ class Progress(Protocol):
 
     def start(self, name: str, total_bytes: int) -> None: ...
 
-    def advance(self, *, bytes_read: int, rows_written: int) -> None: ...
+    def advance(self, *, bytes_read: int, rows_written: int | None) -> None:
+        """``rows_written`` is None while DuckDB writes the files itself (known when they are done)."""
 
     def finish(self) -> None: ...
 
@@ -76,7 +77,7 @@ class _NoProgress:
     def start(self, name: str, total_bytes: int) -> None:
         pass
 
-    def advance(self, *, bytes_read: int, rows_written: int) -> None:
+    def advance(self, *, bytes_read: int, rows_written: int | None) -> None:
         pass
 
     def finish(self) -> None:
@@ -441,6 +442,29 @@ def _write(
     commit = CommitProperties(
         custom_metadata={delta.COMMIT_USER: user, delta.COMMIT_MODE: mode, delta.COMMIT_SOURCE: source.name}
     )
+    if mode != "upsert":
+        try:
+            shape = con.sql(sql).limit(0)
+            schema = staging.delta_schema(shape.columns, [str(t) for t in shape.types])
+        except duckdb.Error as exc:
+            raise _translate(exc, source, columns) from None
+        if schema is not None:
+            duck_types = [str(t) for t in shape.types]
+            return _write_staged(
+                con,
+                sql,
+                schema,
+                duck_types,
+                source,
+                request,
+                mode,
+                ref,
+                uri,
+                columns,
+                progress,
+                end_check,
+                rejects,
+            )
     try:
         stream = _Stream(
             con, sql, total_bytes=source.path.stat().st_size, progress=progress, end_check=end_check
@@ -480,6 +504,74 @@ def _write(
             ) from None
         raise
     return DeltaTable(uri).version(), rows, rejects
+
+
+def _write_staged(
+    con: duckdb.DuckDBPyConnection,
+    sql: str,
+    schema: Schema,
+    duck_types: list[str],
+    source: SourceFile,
+    request: IngestRequest,
+    mode: str,
+    ref: str,
+    uri: str,
+    columns: list[SourceColumn],
+    progress: Progress,
+    end_check: Callable[[], None],
+    rejects: list[Reject],
+) -> tuple[int, int, list[Reject]]:
+    """One attempt for a flat table: DuckDB writes the Parquet files, deltalake commits them (``staging``)."""
+    total = source.path.stat().st_size
+    folder = staging.stage_dir(uri)
+
+    def report(percent: float) -> None:
+        progress.advance(bytes_read=int(total * percent / 100), rows_written=None)
+
+    try:
+        try:
+            files = staging.write_staged(
+                con,
+                sql,
+                folder,
+                row_group_rows=ROW_GROUP_ROWS,
+                on_progress=None if isinstance(progress, _NoProgress) else report,
+            )
+            end_check()
+        except duckdb.Error as exc:
+            raise _translate(exc, source, columns) from None
+        rows = sum(f.rows for f in files)
+        progress.advance(bytes_read=total, rows_written=rows)
+        metadata = {
+            delta.COMMIT_USER: request.user or delta.default_user(),
+            delta.COMMIT_MODE: mode,
+            delta.COMMIT_SOURCE: source.name,
+            delta.COMMIT_ROWS: str(rows),
+            delta.COMMIT_REJECTED: str(len(rejects)),
+        }
+        try:
+            version = staging.commit_staged(
+                uri,
+                files,
+                schema=schema,
+                types=dict(zip([f.name for f in schema.fields], duck_types, strict=True)),
+                mode=mode,  # type: ignore[arg-type]
+                commit=CommitProperties(custom_metadata=metadata),
+                name=f"table `{ref}`",
+            )
+        except CommitFailedError:
+            raise Conflict(f"table `{ref}` was changed by another load at the same time; try again") from None
+        except DeltaError as exc:
+            raise InvalidInput.for_field(
+                "source", f"{source.name} cannot be stored in table `{ref}`: {exc}"
+            ) from None
+    except BaseException:
+        if mode == "create":
+            shutil.rmtree(uri, ignore_errors=True)
+        raise
+    finally:
+        staging.discard(folder)
+    return version, rows, rejects
 
 
 def _translate(exc: BaseException, source: SourceFile, columns: list[SourceColumn]) -> BaseException:

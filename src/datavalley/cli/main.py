@@ -1,45 +1,76 @@
-"""``datavalley``: the command line. Each command group lives in its own module."""
+"""``datavalley``: the command line. Each command group lives in its own module, imported on use.
+
+Only the module of the command that runs is imported (and Typer builds only its commands): a plain
+``datavalley ingest`` never loads the web framework, the search index or the access-request services.
+``datavalley --help`` imports them all, to list them.
+"""
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
 from datavalley import __version__
-from datavalley.catalog.search import SORT_KEYS, SearchQuery, search_datasets
-from datavalley.cli import audit as audit_cli
-from datavalley.cli import datasets, orgs, state, tables, tokens, users
-from datavalley.cli import grants as grants_cli
-from datavalley.cli import harvest as harvest_cli
-from datavalley.cli import query as query_cli
-from datavalley.cli import requests as requests_cli
-from datavalley.cli import shares as shares_cli
-from datavalley.cli.output import console, exits_cleanly, print_json, print_table
+from datavalley.cli import state
+from datavalley.cli.output import console, exits_cleanly
+
+#: command name → (module, attribute): a Typer app (a group of commands) or a function (one command)
+LAZY_COMMANDS: dict[str, tuple[str, str]] = {
+    "ingest": ("datavalley.cli.tables", "ingest_command"),
+    "query": ("datavalley.cli.query", "query_command"),
+    "search": ("datavalley.cli.search", "search"),
+    "org": ("datavalley.cli.orgs", "app"),
+    "dataset": ("datavalley.cli.datasets", "app"),
+    "table": ("datavalley.cli.tables", "app"),
+    "user": ("datavalley.cli.users", "app"),
+    "member": ("datavalley.cli.users", "members_app"),
+    "token": ("datavalley.cli.tokens", "app"),
+    "api": ("datavalley.cli.query", "app"),
+    "request": ("datavalley.cli.requests", "app"),
+    "grant": ("datavalley.cli.grants", "app"),
+    "audit": ("datavalley.cli.audit", "app"),
+    "harvest": ("datavalley.cli.harvest", "app"),
+    "share": ("datavalley.cli.shares", "app"),
+    "recipient": ("datavalley.cli.shares", "recipients_app"),
+}
+
+#: listed first by ``--help``: the commands a new user reaches for
+HELP_FIRST = ("ingest", "query", "init", "serve", "demo", "search")
+
+
+class LazyGroup(TyperGroup):
+    """The top-level group: commands of :data:`LAZY_COMMANDS` are imported when first asked for."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        names = [*super().list_commands(ctx), *(n for n in LAZY_COMMANDS if n not in self.commands)]
+        first = [n for n in HELP_FIRST if n in names]
+        return first + [n for n in names if n not in first]
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name not in self.commands and cmd_name in LAZY_COMMANDS:
+            module, attribute = LAZY_COMMANDS[cmd_name]
+            target = getattr(importlib.import_module(module), attribute)
+            holder = typer.Typer(add_completion=False)  # built as eagerly registered ones would be
+            if isinstance(target, typer.Typer):
+                holder.add_typer(target, name=cmd_name)
+            else:
+                holder.command(cmd_name)(target)
+            self.commands[cmd_name] = typer.main.get_group(holder).commands[cmd_name]
+        return super().get_command(ctx, cmd_name)
+
 
 app = typer.Typer(
     name="datavalley",
+    cls=LazyGroup,
     help="DataValley: gather, connect and use a region's data.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-app.add_typer(orgs.app, name="org")
-app.add_typer(datasets.app, name="dataset")
-app.add_typer(tables.app, name="table")
-app.add_typer(users.app, name="user")
-app.add_typer(users.members_app, name="member")
-app.add_typer(tokens.app, name="token")
-app.command("ingest")(exits_cleanly(tables.ingest_command))
-app.command("query")(query_cli.query_command)
-app.add_typer(query_cli.app, name="api")
-app.add_typer(requests_cli.app, name="request")
-app.add_typer(grants_cli.app, name="grant")
-app.add_typer(audit_cli.app, name="audit")
-app.add_typer(harvest_cli.app, name="harvest")
-app.add_typer(shares_cli.app, name="share")
-app.add_typer(shares_cli.recipients_app, name="recipient")
 
 
 def _version(value: bool) -> None:
@@ -142,67 +173,6 @@ def demo() -> None:
     )
     for user in DEMO_USERS:  # demo-only passwords, the same in every demo store
         console.print(f"  log in as the {user.role}: {user.name} / {user.password}", highlight=False)
-
-
-@app.command()
-@exits_cleanly
-def search(
-    text: Annotated[str, typer.Argument(help="words to find (Chinese works: 贫困)")] = "",
-    org: Annotated[
-        list[str] | None, typer.Option("--org", help="only this organization (repeatable)")
-    ] = None,
-    tag: Annotated[
-        list[str] | None, typer.Option("--tag", help="with this tag (repeatable; all must match)")
-    ] = None,
-    theme: Annotated[list[str] | None, typer.Option("--theme", help="with this theme (repeatable)")] = None,
-    sharing: Annotated[
-        list[str] | None, typer.Option("--sharing", help="unconditional|conditional|none (repeatable)")
-    ] = None,
-    public: Annotated[
-        bool | None, typer.Option("--public/--not-public", help="only open / only non-open data")
-    ] = None,
-    sort: Annotated[str | None, typer.Option(help=f"one of {', '.join(SORT_KEYS)}")] = None,
-    limit: Annotated[int, typer.Option(min=0, max=1000)] = 20,
-    offset: Annotated[int, typer.Option(min=0)] = 0,
-    as_json: Annotated[bool, typer.Option("--json", help="print JSON instead of tables")] = False,
-) -> None:
-    """Search datasets by text and facets."""
-    query = SearchQuery.model_validate(
-        {
-            "q": text or None,
-            "organization": org or [],
-            "tags": tag or [],
-            "themes": theme or [],
-            "sharing": sharing or [],
-            "public": public,
-            "sort": sort,
-            "limit": limit,
-            "offset": offset,
-        }
-    )
-    rt = state.runtime()
-    with rt.session() as session:
-        result = search_datasets(session, query, caller=state.caller(session))
-    if as_json:
-        print_json(result)
-        return
-    shown = f"{offset + 1}–{offset + len(result.data)} of " if result.data else ""
-    datasets.print_datasets(f"{shown}{result.count} dataset(s) found", result.data)
-    facets = result.facets
-    rows = [
-        (name, ", ".join(f"{v.value} ({v.count})" for v in values))
-        for name, values in (
-            ("organization", facets.organization),
-            ("tags", facets.tags),
-            ("themes", facets.themes),
-            ("sharing", facets.sharing),
-            ("public", facets.public),
-            ("state", facets.state),
-        )
-        if values
-    ]
-    if rows:
-        print_table("facets", ["facet", "values (count)"], rows)
 
 
 if __name__ == "__main__":

@@ -232,6 +232,7 @@ def delete(
     console.print(f"deleted table [bold]{ref}[/]")
 
 
+@exits_cleanly
 def ingest_command(
     source: Annotated[
         str,
@@ -283,7 +284,7 @@ def ingest_command(
     org, ds = parse_dataset_ref(dataset)
     with rt.session() as session:
         check_dataset_editable(session, state.caller(session), org, ds, "loading data")
-    progress = LoadProgress(enabled=not quiet and not as_json)
+    progress = None if quiet or as_json else LoadProgress()
     if query is not None:
         from datavalley.ingest.sql_source import ingest_sql
 

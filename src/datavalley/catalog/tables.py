@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-import pyarrow as pa
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -144,12 +143,10 @@ def locate_table(session: Session, settings: Settings, org: str, dataset: str, n
     return locate(settings, table_record(session, org, dataset, name))
 
 
-def _arrow_type(t: pa.DataType) -> str:
-    return str(t)
-
-
 def _describe(settings: Settings, table: Table, *, version: int | None, with_versions: bool) -> TableDetail:
     where = locate(settings, table)
+    import pyarrow as pa  # not at import time: `ingest` does without it
+
     dt = delta.open_delta(where.uri, version=version, name=f"table `{where.ref}`")
     schema = pa.schema(dt.schema())
     notes = {c.name: c for c in table.columns}
@@ -157,7 +154,7 @@ def _describe(settings: Settings, table: Table, *, version: int | None, with_ver
         ColumnPublic(
             name=f.name,
             label=(notes[f.name].label if f.name in notes else "") or f.name,
-            type=_arrow_type(f.type),
+            type=str(f.type),
             nullable=f.nullable,
             description=notes[f.name].description if f.name in notes else "",
             tags=list(notes[f.name].tags) if f.name in notes else [],

@@ -23,10 +23,9 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import duckdb
-import pyarrow as pa
 from deltalake import CommitProperties, DeltaTable, Schema, WriterProperties, write_deltalake
 from deltalake.exceptions import CommitFailedError, DeltaError
 from sqlalchemy import select
@@ -44,10 +43,13 @@ from datavalley.ingest.modes import OnError, WriteMode
 from datavalley.ingest.names import column_names, table_name_for
 from datavalley.ingest.readers import READERS, Reader, ReadOptions, Reject, SourceColumn, sql_string
 from datavalley.ingest.sources import SourceFile, download, is_url, unpack
-from datavalley.ingest.types import duckdb_type_of_arrow, stored_type
+from datavalley.ingest.types import duckdb_type_of_delta, stored_type
 from datavalley.runtime import Runtime
 from datavalley.storage import delta
 from datavalley.storage.sites import DEFAULT_SITE, table_uri
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 BATCH_ROWS = 122_880
 #: rows per Parquet row group: small enough that a selective query skips most of a file by its
@@ -199,6 +201,8 @@ class _Stream:
             raise
 
     def arrow(self) -> pa.RecordBatchReader:
+        import pyarrow as pa
+
         return pa.RecordBatchReader.from_batches(self.schema, self._batches())
 
 
@@ -291,7 +295,7 @@ def _load_one(
     target_types: dict[str, str] = {}
     if existing and mode in ("append", "upsert") and where:
         current = delta.open_delta(where.uri, name=f"table `{ref}`")
-        target_types = {f.name: duckdb_type_of_arrow(f.type) for f in pa.schema(current.schema())}
+        target_types = {f.name: duckdb_type_of_delta(f.type) for f in current.schema().fields}
 
     options = ReadOptions(
         encoding=request.encoding,
@@ -465,6 +469,8 @@ def _write(
                 end_check,
                 rejects,
             )
+    import pyarrow as pa  # only this path (nested types, upserts) needs it: 0.1 s of start-up
+
     try:
         stream = _Stream(
             con, sql, total_bytes=source.path.stat().st_size, progress=progress, end_check=end_check
@@ -588,6 +594,7 @@ def _merge(
     stream: _Stream, uri: str, key: list[str], commit: CommitProperties, workdir: Path, ref: str
 ) -> int:
     """Upsert: stage the input as Parquet, refuse duplicate keys, merge on the key in one commit."""
+    import pyarrow as pa
     import pyarrow.dataset as pads  # pulls in pandas: only upserts need it
     import pyarrow.parquet as pq
 

@@ -6,8 +6,6 @@ import json
 import re
 from pathlib import Path
 
-import pyarrow as pa
-
 from datavalley.errors import InvalidInput
 
 #: what users may write in a schema file → DuckDB type
@@ -136,26 +134,33 @@ def stored_type(duck_type: str) -> str:
     return "VARCHAR"
 
 
-def duckdb_type_of_arrow(t: pa.DataType) -> str:
-    """The DuckDB type that reads back as this Arrow type (to append to an existing table)."""
-    if pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t):
-        return "VARCHAR"
-    simple = {
-        pa.int8(): "TINYINT",
-        pa.int16(): "SMALLINT",
-        pa.int32(): "INTEGER",
-        pa.int64(): "BIGINT",
-        pa.float32(): "FLOAT",
-        pa.float64(): "DOUBLE",
-        pa.bool_(): "BOOLEAN",
-        pa.date32(): "DATE",
-        pa.binary(): "BLOB",
-        pa.large_binary(): "BLOB",
-    }
-    if t in simple:
-        return simple[t]
-    if pa.types.is_timestamp(t):
-        return "TIMESTAMPTZ" if t.tz else "TIMESTAMP"
-    if pa.types.is_decimal(t):
-        return f"DECIMAL({t.precision},{t.scale})"
+#: Delta's primitive types → the DuckDB type that is stored as each (to append to an existing table)
+_OF_DELTA = {
+    "boolean": "BOOLEAN",
+    "byte": "TINYINT",
+    "short": "SMALLINT",
+    "integer": "INTEGER",
+    "long": "BIGINT",
+    "float": "FLOAT",
+    "double": "DOUBLE",
+    "string": "VARCHAR",
+    "date": "DATE",
+    "timestamp": "TIMESTAMPTZ",
+    "timestamp_ntz": "TIMESTAMP",
+    "binary": "BLOB",
+}
+_DELTA_DECIMAL = re.compile(r"^decimal\((\d+),\s*(\d+)\)$")
+
+
+def duckdb_type_of_delta(delta_type: object) -> str:
+    """The DuckDB type a column of this Delta type is loaded as; nested types are loaded as text.
+
+    >>> duckdb_type_of_delta(PrimitiveType("timestamp_ntz"))  # doctest: +SKIP
+    'TIMESTAMP'
+    """
+    name = str(getattr(delta_type, "type", ""))
+    if name in _OF_DELTA:
+        return _OF_DELTA[name]
+    if m := _DELTA_DECIMAL.match(name):
+        return f"DECIMAL({m.group(1)},{m.group(2)})"
     return "VARCHAR"

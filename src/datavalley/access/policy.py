@@ -257,11 +257,10 @@ def _tag_masks(table: Table, columns: Sequence[str]) -> dict[str, Mask]:
 
 
 def table_columns(location: TableLocation) -> tuple[str, ...]:
-    """The table's column names at its newest version, in order."""
+    """The table's column names at its newest version, in order (the newest is checked at every call)."""
     from datavalley.storage import delta
 
-    dt = delta.open_delta(location.uri, name=f"table `{location.ref}`")
-    return tuple(f.name for f in dt.schema().fields)
+    return delta.table_snapshot(location.uri, name=f"table `{location.ref}`").columns
 
 
 def _table_with_dataset(session: Session, org: str, dataset: str, table: str) -> Table | None:

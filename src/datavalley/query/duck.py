@@ -160,12 +160,17 @@ def parquet_files(table: DeltaTable) -> list[str] | None:
     That is: local files, no partition columns (their values live in the log, not the files) and no
     reader features (deletion vectors, column mapping …). Otherwise None: read through Arrow instead.
     """
-    protocol = table.protocol()
-    if protocol.min_reader_version > 1 or protocol.reader_features:
+    files = snapshot_files(delta.snapshot_of(table))
+    return list(files) if files is not None else None
+
+
+def snapshot_files(version: delta.TableSnapshot) -> tuple[str, ...] | None:
+    """:func:`parquet_files` of a remembered table version."""
+    if version.min_reader_version > 1 or version.reader_features:
         return None
-    if table.metadata().partition_columns:
+    if version.partition_columns:
         return None
-    files = table.file_uris()
+    files = version.file_uris
     if not files or not all(f.startswith("/") for f in files):
         return None
     return files

@@ -50,18 +50,35 @@ class QueryLimits:
 
 @dataclass(frozen=True)
 class TableInput:
-    """One table a query reads, bound to ``name``; ``view_sql`` (a SELECT over ``raw_name``) applies a read plan."""
+    """One table a query reads, bound to ``name``; ``view_sql`` (a SELECT over ``raw_name``) applies a read plan.
+
+    The rows come from ``files`` (read by DuckDB's own Parquet reader) or else from ``dataset``.
+    """
 
     name: str
-    dataset: pads.Dataset
+    #: the table's columns; defaults to the dataset's
+    schema: pa.Schema | None = None
+    #: the version as an Arrow dataset; needed only where ``files`` is None
+    dataset: pads.Dataset | None = None
     view_sql: str | None = None
     #: the version's Parquet files when DuckDB's own reader may scan them (faster, with row-group
     #: pruning); None reads ``dataset`` through Arrow
     files: tuple[str, ...] | None = None
 
+    def __post_init__(self) -> None:
+        if self.schema is None and self.dataset is None:
+            raise ValueError(f"table input {self.name} needs a schema or a dataset")
+        if not self.files and self.dataset is None:
+            raise ValueError(f"table input {self.name} needs its files or a dataset")
+
     @property
     def raw_name(self) -> str:
         return f"{self.name}_raw"
+
+    @property
+    def columns(self) -> list[str]:
+        schema = self.schema if self.schema is not None else self.dataset.schema  # type: ignore[union-attr]
+        return list(schema.names)
 
 
 class ResultStream(Protocol):
@@ -217,7 +234,7 @@ class DuckDBEngine:
             for table in tables:
                 bound = table.name if table.view_sql is None else table.raw_name
                 if table.files:
-                    scan = parquet_scan(table.files, table.dataset.schema.names)
+                    scan = parquet_scan(table.files, table.columns)
                     con.execute(f"CREATE TEMP VIEW {bound} AS {scan}")
                 else:
                     con.register(bound, table.dataset)

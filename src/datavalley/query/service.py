@@ -26,7 +26,6 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 import pyarrow as pa
-from deltalake import DeltaTable
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -37,7 +36,7 @@ from datavalley.catalog.models import Dataset, Organization, Table
 from datavalley.config import Settings
 from datavalley.errors import BadRequest, DataValleyError, InvalidInput, NotFound
 from datavalley.query import sql as sqlcheck
-from datavalley.query.duck import arrow_dataset, parquet_files
+from datavalley.query.duck import arrow_dataset, snapshot_files
 from datavalley.query.engine import QueryLimits, TableInput, get_engine
 from datavalley.query.formats import json_arrays
 from datavalley.query.relation import plan_select
@@ -167,9 +166,11 @@ def _table_names(session: Session, caller: Caller, ref: sqlcheck.TableRef) -> tu
     return org, dataset, found[0]
 
 
-def _open_version(plan: ReadPlan, ref: sqlcheck.TableRef, display: str) -> DeltaTable:
+def _version_at(plan: ReadPlan, ref: sqlcheck.TableRef, display: str) -> delta.TableSnapshot:
+    """The table version the reference reads: the newest, ``FOR VERSION AS OF n`` or ``FOR TIMESTAMP AS OF``."""
+    name = f"table `{display}`"
     if ref.timestamp is None:
-        return delta.open_delta(plan.location.uri, version=ref.version, name=f"table `{display}`")
+        return delta.table_snapshot(plan.location.uri, version=ref.version, name=name)
     try:
         moment = datetime.fromisoformat(ref.timestamp.replace("Z", "+00:00"))
     except ValueError:
@@ -178,7 +179,7 @@ def _open_version(plan: ReadPlan, ref: sqlcheck.TableRef, display: str) -> Delta
         ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    table = delta.open_delta(plan.location.uri, name=f"table `{display}`")
+    table = delta.open_delta(plan.location.uri, name=name)
     first = min(v.timestamp for v in delta.history(table))
     if moment < first:
         raise NotFound(
@@ -188,13 +189,30 @@ def _open_version(plan: ReadPlan, ref: sqlcheck.TableRef, display: str) -> Delta
         table.load_as_version(moment)
     except Exception as exc:  # deltalake raises several kinds for a time it cannot map
         raise NotFound(f"table `{display}` has no version at {moment.isoformat()}: {exc}") from None
-    return table
+    return delta.table_snapshot(plan.location.uri, version=table.version(), name=name)
+
+
+def _table_input(name: str, plan: ReadPlan, version: delta.TableSnapshot, display: str) -> TableInput:
+    """The engine's input for one table version: its Parquet files where DuckDB reads them, else Arrow."""
+    files = snapshot_files(version)
+    if files is not None:
+        schema, data = version.schema, None
+    else:
+        table = delta.open_delta(plan.location.uri, version=version.version, name=f"table `{display}`")
+        data = arrow_dataset(table, display)
+        schema = data.schema
+    view = None if plan.unrestricted else plan_select(plan, schema, f"{name}_raw")
+    return TableInput(name=name, schema=schema, dataset=data, view_sql=view, files=files)
 
 
 def resolve_tables(
     session: Session, settings: Settings, caller: Caller, refs: Sequence[sqlcheck.TableRef]
 ) -> tuple[list[ResolvedTable], list[TableInput]]:
-    """Each table reference → the caller's read plan and the table version's Arrow dataset."""
+    """Each table reference → the caller's read plan and the table version the engine reads.
+
+    The plan is made anew for every query (grants, filters and masks as they are now); the version's
+    files and schema come from :func:`delta.table_snapshot`, which checks for a newer version each time.
+    """
     resolved: list[ResolvedTable] = []
     inputs: list[TableInput] = []
     for i, ref in enumerate(refs):
@@ -204,15 +222,10 @@ def resolve_tables(
             plan = plan_read(session, settings, caller, org, dataset, table)
         except NotFound:
             raise _not_found(session, caller, ref, f"table `{display}` does not exist") from None
-        dt = _open_version(plan, ref, display)
-        data = arrow_dataset(dt, display)
+        version = _version_at(plan, ref, display)
         name = f"__dv_t{i}"
-        view = None if plan.unrestricted else plan_select(plan, data.schema, f"{name}_raw")
-        files = parquet_files(dt)
-        inputs.append(
-            TableInput(name=name, dataset=data, view_sql=view, files=tuple(files) if files else None)
-        )
-        resolved.append(ResolvedTable(ref, display, plan, dt.version(), name))
+        inputs.append(_table_input(name, plan, version, display))
+        resolved.append(ResolvedTable(ref, display, plan, version.version, name))
     return resolved, inputs
 
 

@@ -2,14 +2,24 @@
 
 Counts and sizes come from the table's log (each file's ``numRecords`` and size), never from a scan.
 Engine errors are translated here; callers never see a ``deltalake`` exception.
+
+Reads remember what a version's log says (:func:`table_snapshot`): a committed Delta version never
+changes, so its schema and file list are kept, keyed by the table, the version and the identity of
+the version's commit file. Which version is the newest is asked of the log folder on every call (a
+``stat`` or two), so a version committed by any process is read by the very next query.
 """
 
 from __future__ import annotations
 
 import getpass
 import json
+import os
+import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -134,3 +144,137 @@ def delta_error(exc: Exception, what: str) -> DataValleyError:
 
 def json_safe(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str))
+
+
+# --- versions, remembered ---------------------------------------------------------------------------
+
+_COMMIT = re.compile(r"(\d{20})\.json")
+#: the newest version seen per table: where probing for newer commits starts
+_newest: dict[str, int] = {}
+
+
+def _commit_file(uri: str, version: int) -> Path:
+    return Path(uri) / "_delta_log" / f"{version:020d}.json"
+
+
+def _commit_stamp(uri: str, version: int) -> tuple[int, int, int] | None:
+    """Identity of version ``version``'s commit file (device, inode, modification time), or None if gone."""
+    try:
+        st = os.stat(_commit_file(uri, version))
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino, st.st_mtime_ns)
+
+
+def newest_version(uri: str) -> int | None:
+    """The newest committed version of the local Delta table at ``uri``, from its log folder alone.
+
+    Delta commits version N as the file ``_delta_log/<N, 20 digits>.json``, created atomically, and
+    versions are consecutive. So the newest is found by checking, from the newest seen before, whether
+    the next commit file exists (one ``stat`` when nothing changed); the folder is listed only the
+    first time, or when the version seen before is gone (the table was replaced). None when ``uri``
+    holds no readable log (a missing table, or a table that is not on a local disk).
+    """
+    seen = _newest.get(uri)
+    if seen is not None and _commit_file(uri, seen).exists():
+        version = seen
+    else:
+        try:
+            names = os.listdir(Path(uri) / "_delta_log")
+        except OSError:
+            return None
+        found = [int(m.group(1)) for name in names if (m := _COMMIT.fullmatch(name))]
+        if not found:
+            return None
+        version = max(found)
+    while _commit_file(uri, version + 1).exists():
+        version += 1
+    _newest[uri] = version
+    return version
+
+
+@dataclass(frozen=True)
+class TableSnapshot:
+    """One version of a Delta table as its log describes it (immutable: safe to keep and share)."""
+
+    version: int
+    #: the table's columns, Arrow types (view types read as plain ``string`` / ``binary``)
+    schema: pa.Schema
+    #: the version's data files, absolute URIs as deltalake gives them
+    file_uris: tuple[str, ...]
+    partition_columns: tuple[str, ...]
+    min_reader_version: int
+    reader_features: tuple[str, ...]
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return tuple(self.schema.names)
+
+
+SNAPSHOTS = 256
+_snapshots: OrderedDict[tuple[str, int, tuple[int, int, int]], TableSnapshot] = OrderedDict()
+_snapshots_lock = threading.Lock()
+_PLAIN_TYPES = {pa.string_view(): pa.string(), pa.binary_view(): pa.binary()}
+
+
+def snapshot_of(table: DeltaTable) -> TableSnapshot:
+    """What an open table's loaded version is: schema, data files, partition columns, protocol."""
+    schema = pa.schema(table.schema())
+    protocol = table.protocol()
+    return TableSnapshot(
+        version=table.version(),
+        schema=pa.schema([f.with_type(_PLAIN_TYPES.get(f.type, f.type)) for f in schema]),
+        file_uris=tuple(table.file_uris()),
+        partition_columns=tuple(table.metadata().partition_columns),
+        min_reader_version=protocol.min_reader_version,
+        reader_features=tuple(protocol.reader_features or ()),
+    )
+
+
+def table_snapshot(uri: str, *, version: int | None = None, name: str = "table") -> TableSnapshot:
+    """Version ``version`` (default: the newest, checked now) of the table at ``uri``, remembered.
+
+    The newest version is looked up on every call (:func:`newest_version`); a version's snapshot is
+    read from the log once and then kept, keyed by ``uri``, the version and its commit file's
+    identity, so a table replaced at the same place is never answered from the old one's snapshot.
+    Where the log folder cannot be read directly, or the version's commit file is gone (logs cleaned
+    up), the table is opened as :func:`open_delta` does and nothing is kept. Errors as ``open_delta``.
+    """
+    newest = newest_version(uri)
+    if newest is None:
+        return snapshot_of(open_delta(uri, version=version, name=name))
+    wanted = newest if version is None else version
+    if wanted < 0 or wanted > newest:
+        raise NotFound(f"{name} has no version {version}; its versions are 0 to {newest}")
+    stamp = _commit_stamp(uri, wanted)
+    if stamp is None:
+        return snapshot_of(open_delta(uri, version=wanted, name=name))
+    key = (uri, wanted, stamp)
+    with _snapshots_lock:
+        found = _snapshots.get(key)
+        if found is not None:
+            _snapshots.move_to_end(key)
+            return found
+    made = snapshot_of(_open_exactly(uri, wanted, name))
+    with _snapshots_lock:
+        _snapshots[key] = made
+        while len(_snapshots) > SNAPSHOTS:
+            _snapshots.popitem(last=False)
+    return made
+
+
+def _open_exactly(uri: str, version: int, name: str) -> DeltaTable:
+    """The table at ``version``, read straight at that version (one pass over the log)."""
+    try:
+        return DeltaTable(uri, version=version)
+    except TableNotFoundError:
+        raise NotFound(f"the data of {name} is missing at {uri}") from None
+    except DeltaError as exc:
+        raise NotFound(f"version {version} of {name} cannot be read: {exc}") from None
+
+
+def forget_snapshots() -> None:
+    """Drop every remembered snapshot and newest version (tests; nothing else needs it)."""
+    with _snapshots_lock:
+        _snapshots.clear()
+    _newest.clear()

@@ -9,13 +9,15 @@ import subprocess
 import sys
 import textwrap
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from datavalley.access.grants import GrantCreate, GrantRevoke, TableRule, create_grant, revoke_grant
 from datavalley.access.policy import AUTHORITY
 from datavalley.errors import Forbidden, NotFound
 from datavalley.query import service
-from datavalley.query.duck import snapshot_files
+from datavalley.query.duck import files_agree, snapshot_files
 from datavalley.query.service import QueryRequest
 from datavalley.storage import delta
 from tests.access.sharing_world import build_world
@@ -146,3 +148,30 @@ def test_a_revoked_grant_refuses_the_next_query(runtime, tmp_path):
         revoke_grant(session, world.caller("li"), granted.id, GrantRevoke(reason="done"))
     with pytest.raises(Forbidden, match="has no grant"):
         run(runtime, COUNT, wang)
+
+
+def test_files_written_before_a_column_was_added_read_it_as_null(runtime, people, tmp_path):
+    script = textwrap.dedent(
+        f"""
+        import pyarrow as pa
+        from deltalake import write_deltalake
+        write_deltalake({people.uri!r}, pa.table({{"id": pa.array([7], pa.int64()), "extra": ["x"]}}),
+                        mode="append", schema_mode="merge")
+        """
+    )
+    subprocess.run([sys.executable, "-c", script], check=True, capture_output=True)
+    result = run(runtime, "SELECT count(*), count(extra), max(extra) FROM stats.people.people")
+    assert result.rows == [[7, 1, "x"]]
+    files = snapshot_files(delta.table_snapshot(people.uri))
+    assert files is None or not files_agree(files, delta.table_snapshot(people.uri).columns)
+
+
+def test_files_agree_only_when_every_footer_matches(tmp_path):
+    one, two, three = (str(tmp_path / f"{n}.parquet") for n in ("one", "two", "three"))
+    pq.write_table(pa.table({"a": [1], "b": ["x"]}), one)
+    pq.write_table(pa.table({"a": [2], "b": ["y"]}), two)
+    pq.write_table(pa.table({"a": [3]}), three)
+    assert files_agree([one, two], ["a", "b"])
+    assert not files_agree([one, two, three], ["a", "b"])  # three lacks b
+    assert not files_agree([three], ["a", "b"])
+    assert not files_agree([one, str(tmp_path / "gone.parquet")], ["a", "b"])

@@ -19,6 +19,7 @@ import contextlib
 import os
 import threading
 import urllib.parse
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as pads
+import pyarrow.parquet as pq
 from deltalake import DeltaTable
 
 from datavalley.errors import DataValleyError
@@ -176,8 +178,48 @@ def snapshot_files(version: delta.TableSnapshot) -> tuple[str, ...] | None:
     return files
 
 
-def parquet_scan(files: Sequence[str], columns: Sequence[str]) -> str:
-    """SQL reading ``files`` with DuckDB's Parquet reader, the columns in the table's order."""
+#: tables of more files than this are read matching columns by name, without looking at each footer
+AGREEMENT_FILES = 64
+#: file sets whose agreement is remembered
+AGREEMENTS = 256
+_agreement: OrderedDict[tuple[str, ...], bool] = OrderedDict()
+_agreement_lock = threading.Lock()
+
+
+def files_agree(files: Sequence[str], columns: Sequence[str]) -> bool:
+    """Whether every file has the same columns and types, ``columns`` among them (remembered per file set).
+
+    Then DuckDB may read them as one without matching columns by name (``union_by_name``), which
+    reads every file's footer each time a query is bound instead of the first one's. Delta data files
+    never change once written, so the answer for a set of files holds as long as they exist.
+    """
+    key = tuple(files)
+    with _agreement_lock:
+        known = _agreement.get(key)
+    if known is not None:
+        return known
+    agree = False
+    if len(key) <= AGREEMENT_FILES:
+        try:
+            schemas = [pq.read_schema(f).remove_metadata() for f in key]
+        except (OSError, pa.ArrowException):
+            return False  # a missing or broken file: let the engine say what is wrong, not remembered
+        first = schemas[0]
+        agree = set(columns) <= set(first.names) and all(s.equals(first) for s in schemas[1:])
+    with _agreement_lock:
+        _agreement[key] = agree
+        while len(_agreement) > AGREEMENTS:
+            _agreement.popitem(last=False)
+    return agree
+
+
+def parquet_scan(files: Sequence[str], columns: Sequence[str], *, by_name: bool = True) -> str:
+    """SQL reading ``files`` with DuckDB's Parquet reader, the columns in the table's order.
+
+    ``by_name`` matches each file's columns by name (files written before a column was added lack
+    it: it reads as null); without it, the files must agree (:func:`files_agree`).
+    """
     listing = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
     names = ", ".join('"' + c.replace('"', '""') + '"' for c in columns)
-    return f"SELECT {names} FROM read_parquet([{listing}], union_by_name = true)"
+    options = ", union_by_name = true" if by_name else ""
+    return f"SELECT {names} FROM read_parquet([{listing}]{options})"

@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.dataset as pads
 
 from datavalley.errors import BadRequest, DataValleyError
-from datavalley.query.duck import connect, parquet_scan
+from datavalley.query.duck import connect, files_agree, parquet_scan
 from datavalley.query.formats import BATCH_ROWS
 
 
@@ -234,7 +234,8 @@ class DuckDBEngine:
             for table in tables:
                 bound = table.name if table.view_sql is None else table.raw_name
                 if table.files:
-                    scan = parquet_scan(table.files, table.columns)
+                    by_name = not files_agree(table.files, table.columns)
+                    scan = parquet_scan(table.files, table.columns, by_name=by_name)
                     con.execute(f"CREATE TEMP VIEW {bound} AS {scan}")
                 else:
                     con.register(bound, table.dataset)

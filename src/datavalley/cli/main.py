@@ -176,4 +176,6 @@ def demo() -> None:
 
 
 if __name__ == "__main__":
-    app()
+    from datavalley.cli.entry import run
+
+    run()

@@ -9,6 +9,7 @@ progress, writing the Delta table, rejects.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -103,15 +104,9 @@ class CsvReader:
         return [SourceFile(target, source.name, source.format)]
 
     def _dialect(self, source: SourceFile) -> str:
-        with source.path.open("r", encoding="utf-8", errors="replace", newline="") as f:
-            sample = f.read(1 << 16)
-        first = sample.splitlines()[0] if sample else ""
-        try:
-            return csv.Sniffer().sniff(sample, delimiters=_DELIMITERS).delimiter
-        except csv.Error:
-            counts = {d: _count_outside_quotes(first, d) for d in _DELIMITERS}
-            best = max(counts, key=lambda d: counts[d])
-            return best if counts[best] else ","
+        # sniffing takes ~30 ms and a load asks several times: once per file version is enough
+        st = source.path.stat()
+        return _sniff_delimiter(str(source.path), st.st_size, st.st_mtime_ns)
 
     def _options(self, source: SourceFile, options: ReadOptions) -> str:
         delim = self._dialect(source)
@@ -168,6 +163,20 @@ class CsvReader:
             Reject(line, column, f"{kind}: {message}", original)
             for line, column, kind, original, message in rows
         ]
+
+
+@functools.lru_cache(maxsize=64)
+def _sniff_delimiter(path: str, size: int, mtime_ns: int) -> str:
+    """The delimiter of the text file at ``path`` (its size and time only key the cache)."""
+    with open(path, encoding="utf-8", errors="replace", newline="") as f:
+        sample = f.read(1 << 16)
+    first = sample.splitlines()[0] if sample else ""
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=_DELIMITERS).delimiter
+    except csv.Error:
+        counts = {d: _count_outside_quotes(first, d) for d in _DELIMITERS}
+        best = max(counts, key=lambda d: counts[d])
+        return best if counts[best] else ","
 
 
 def _count_outside_quotes(line: str, delim: str) -> int:

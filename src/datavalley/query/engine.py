@@ -8,6 +8,7 @@ sees a table name, a path or a rule; it only runs what it is given, within the l
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -103,6 +104,50 @@ class Engine(Protocol):
     ) -> ResultStream: ...
 
 
+class _Alarms:
+    """One thread for the whole process that interrupts connections whose time is up.
+
+    A query arms an alarm each time it enters the engine and disarms it when it leaves: a dictionary
+    entry each, no thread started per query (starting one, and waiting for it to run, costs more than
+    a small query on a busy machine). The thread sleeps until the earliest alarm, or until woken for
+    an alarm earlier than that.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Condition()
+        self._alarms: dict[int, tuple[float, _Watchdog]] = {}
+        self._wake_at = float("inf")
+        self._thread: threading.Thread | None = None
+
+    def arm(self, dog: _Watchdog, at: float) -> None:
+        with self._lock:
+            self._alarms[id(dog)] = (at, dog)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="datavalley-query-alarms", daemon=True)
+                self._thread.start()
+            if at < self._wake_at:
+                self._lock.notify()
+
+    def disarm(self, dog: _Watchdog) -> None:
+        with self._lock:
+            self._alarms.pop(id(dog), None)
+
+    def _run(self) -> None:
+        with self._lock:
+            while True:
+                now = time.perf_counter()
+                for key, (at, dog) in list(self._alarms.items()):
+                    if at <= now:
+                        del self._alarms[key]
+                        with contextlib.suppress(Exception):  # a connection closed meanwhile
+                            dog.fire()
+                self._wake_at = min((at for at, _ in self._alarms.values()), default=float("inf"))
+                self._lock.wait(None if self._wake_at == float("inf") else self._wake_at - now)
+
+
+_alarms = _Alarms()
+
+
 class _Watchdog:
     """Interrupts the connection once the engine has worked ``budget`` seconds in all.
 
@@ -113,23 +158,19 @@ class _Watchdog:
         self._con = con
         self.budget = budget
         self._used = 0.0
-        self._timer: threading.Timer | None = None
         self._started = 0.0
         self.fired = False
 
     def __enter__(self) -> _Watchdog:
         self._started = time.perf_counter()
-        self._timer = threading.Timer(max(self.budget - self._used, 0.001), self._fire)
-        self._timer.daemon = True
-        self._timer.start()
+        _alarms.arm(self, self._started + max(self.budget - self._used, 0.001))
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
+        _alarms.disarm(self)
         self._used += time.perf_counter() - self._started
 
-    def _fire(self) -> None:
+    def fire(self) -> None:
         self.fired = True
         self._con.interrupt()
 

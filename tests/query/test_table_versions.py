@@ -175,3 +175,12 @@ def test_files_agree_only_when_every_footer_matches(tmp_path):
     assert not files_agree([one, two, three], ["a", "b"])  # three lacks b
     assert not files_agree([three], ["a", "b"])
     assert not files_agree([one, str(tmp_path / "gone.parquet")], ["a", "b"])
+
+
+def test_tables_are_read_inline_and_literals_are_left_alone(runtime, people):
+    result = run(
+        runtime,
+        """SELECT '"__dv_t0"' AS a, count(*) AS n
+           FROM stats.people.people x JOIN stats.people.people y ON x.id = y.id""",
+    )
+    assert result.rows == [['"__dv_t0"', 6]]

@@ -65,6 +65,10 @@ class TableInput:
     #: the version's Parquet files when DuckDB's own reader may scan them (faster, with row-group
     #: pruning); None reads ``dataset`` through Arrow
     files: tuple[str, ...] | None = None
+    #: the SQL names this table only as the quoted identifier ``"name"``, and the name is made afresh
+    #: for each query, so no literal in it can hold the name: the engine may then write the table's
+    #: rows in its place as a subquery instead of binding a view first (one bind of the files fewer)
+    inline: bool = False
 
     def __post_init__(self) -> None:
         if self.schema is None and self.dataset is None:
@@ -273,11 +277,12 @@ class DuckDBEngine:
         names = dict(names or {})
         try:
             for table in tables:
+                if table.files and table.inline:
+                    sql = sql.replace(f'"{table.name}"', f"({_relation_sql(table)})")
+                    continue
                 bound = table.name if table.view_sql is None else table.raw_name
                 if table.files:
-                    by_name = not files_agree(table.files, table.columns)
-                    scan = parquet_scan(table.files, table.columns, by_name=by_name)
-                    con.execute(f"CREATE TEMP VIEW {bound} AS {scan}")
+                    con.execute(f"CREATE TEMP VIEW {bound} AS {_scan_sql(table)}")
                 else:
                     con.register(bound, table.dataset)
                 if table.view_sql is not None:
@@ -287,6 +292,18 @@ class DuckDBEngine:
             message = engine_message(str(exc), names)
             raise DataValleyError(f"a table of the query cannot be read: {message}") from None
         return DuckDBStream(con, sql, params, limits, names)
+
+
+def _scan_sql(table: TableInput) -> str:
+    files = table.files or ()
+    return parquet_scan(files, table.columns, by_name=not files_agree(files, table.columns))
+
+
+def _relation_sql(table: TableInput) -> str:
+    """The table's rows as one SELECT: the Parquet scan, under the read plan's view where there is one."""
+    if table.view_sql is None:
+        return _scan_sql(table)
+    return f"WITH {table.raw_name} AS NOT MATERIALIZED ({_scan_sql(table)}) {table.view_sql}"
 
 
 ENGINES: dict[str, Engine] = {"duckdb": DuckDBEngine()}

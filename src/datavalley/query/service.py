@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import secrets
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
@@ -202,7 +203,7 @@ def _table_input(name: str, plan: ReadPlan, version: delta.TableSnapshot, displa
         data = arrow_dataset(table, display)
         schema = data.schema
     view = None if plan.unrestricted else plan_select(plan, schema, f"{name}_raw")
-    return TableInput(name=name, schema=schema, dataset=data, view_sql=view, files=files)
+    return TableInput(name=name, schema=schema, dataset=data, view_sql=view, files=files, inline=True)
 
 
 def resolve_tables(
@@ -215,6 +216,7 @@ def resolve_tables(
     """
     resolved: list[ResolvedTable] = []
     inputs: list[TableInput] = []
+    fresh = secrets.token_hex(8)  # relation names no text of the query can hold (see TableInput.inline)
     for i, ref in enumerate(refs):
         org, dataset, table = _table_names(session, caller, ref)
         display = f"{org}.{dataset}.{table}"
@@ -223,7 +225,7 @@ def resolve_tables(
         except NotFound:
             raise _not_found(session, caller, ref, f"table `{display}` does not exist") from None
         version = _version_at(plan, ref, display)
-        name = f"__dv_t{i}"
+        name = f"__dv_t{i}_{fresh}"
         inputs.append(_table_input(name, plan, version, display))
         resolved.append(ResolvedTable(ref, display, plan, version.version, name))
     return resolved, inputs

@@ -20,13 +20,15 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pyarrow as pa
 from deltalake import DeltaTable
 from deltalake.exceptions import DeltaError, TableNotFoundError
 
 from datavalley.errors import DataValleyError, NotFound
+
+if TYPE_CHECKING:  # pyarrow (and numpy with it) is imported where used: 0.15 s that `ingest` does without
+    import pyarrow as pa
 
 #: keys DataValley writes into each commit's custom metadata
 COMMIT_USER = "datavalley.user"
@@ -66,6 +68,8 @@ def open_delta(uri: str, *, version: int | None = None, name: str = "table") -> 
 
 
 def add_actions(table: DeltaTable) -> pa.Table:
+    import pyarrow as pa
+
     # read through the Arrow stream interface: pa.table() would first import pandas to check for a
     # DataFrame, a third of a second on every load and every `table show`
     return pa.RecordBatchReader.from_stream(table.get_add_actions(flatten=True)).read_all()
@@ -73,7 +77,7 @@ def add_actions(table: DeltaTable) -> pa.Table:
 
 def row_count(table: DeltaTable) -> int:
     """Exact number of rows, summed from the log's per-file record counts (no data is read)."""
-    actions = add_actions(table)
+    actions = table.get_add_actions(flatten=True)  # an Arrow table of deltalake's own (no pyarrow)
     if actions.num_rows == 0:
         return 0
     counts = actions.column("num_records").to_pylist()
@@ -214,16 +218,18 @@ class TableSnapshot:
 SNAPSHOTS = 256
 _snapshots: OrderedDict[tuple[str, int, tuple[int, int, int]], TableSnapshot] = OrderedDict()
 _snapshots_lock = threading.Lock()
-_PLAIN_TYPES = {pa.string_view(): pa.string(), pa.binary_view(): pa.binary()}
 
 
 def snapshot_of(table: DeltaTable) -> TableSnapshot:
     """What an open table's loaded version is: schema, data files, partition columns, protocol."""
+    import pyarrow as pa
+
+    plain = {pa.string_view(): pa.string(), pa.binary_view(): pa.binary()}
     schema = pa.schema(table.schema())
     protocol = table.protocol()
     return TableSnapshot(
         version=table.version(),
-        schema=pa.schema([f.with_type(_PLAIN_TYPES.get(f.type, f.type)) for f in schema]),
+        schema=pa.schema([f.with_type(plain.get(f.type, f.type)) for f in schema]),
         file_uris=tuple(table.file_uris()),
         partition_columns=tuple(table.metadata().partition_columns),
         min_reader_version=protocol.min_reader_version,

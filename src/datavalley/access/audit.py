@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from datavalley.access.policy import Caller
@@ -104,13 +104,9 @@ def append_entry(
     now: datetime | None = None,
 ) -> AuditEntry:
     """Append one entry at the end of the chain (in the caller's transaction)."""
-    head = session.execute(
-        update(AuditHead)
-        .where(AuditHead.id == 1)
-        .values(seq=AuditHead.seq + 1)
-        .returning(AuditHead.seq, AuditHead.hash),
-        execution_options={"synchronize_session": False},
-    ).first()
+    session.flush()  # what the caller changed is written before the head is locked, as it always was
+    connection = session.connection()  # plain statements: the head row is never an ORM object here
+    head = connection.execute(_NEXT_SEQ).first()
     if head is None:
         raise DataValleyError(
             "the audit log's head row is missing, so nothing can be recorded; "
@@ -138,12 +134,17 @@ def append_entry(
     fields["hash"] = entry_hash(fields)
     entry = AuditEntry(**fields)
     session.add(entry)
-    session.execute(
-        update(AuditHead).where(AuditHead.id == 1).values(hash=fields["hash"]),
-        execution_options={"synchronize_session": False},
-    )
+    connection.execute(_SET_HASH, {"new_hash": fields["hash"]})
     session.flush()
     return entry
+
+
+_head = AuditHead.__table__
+#: take the next sequence number (this locks the head row until the transaction ends)
+_NEXT_SEQ = (
+    update(_head).where(_head.c.id == 1).values(seq=_head.c.seq + 1).returning(_head.c.seq, _head.c.hash)
+)
+_SET_HASH = update(_head).where(_head.c.id == 1).values(hash=bindparam("new_hash"))
 
 
 def _consumer_org(session: Session, caller: Caller, owner: str | None, grant_id: int | None) -> str | None:

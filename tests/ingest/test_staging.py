@@ -203,3 +203,11 @@ def test_only_flat_types_are_staged():
     ]
     assert staging.delta_schema(["t"], ["VARCHAR[]"]) is None
     assert staging.delta_schema(["s"], ["STRUCT(a INTEGER)"]) is None
+
+
+def test_overwrite_with_timestamps_upgrades_the_protocol_and_stays_readable(loader):
+    loader.load(loader.write("t.csv", "id\n1\n"))
+    loader.load(loader.write("u.csv", "id,at\n2,2024-05-01 10:00:00\n"), table="t", mode="overwrite")
+    assert loader.column("t", "at")[0].isoformat() == "2024-05-01T10:00:00"
+    loader.load(loader.write("v.csv", "id,at\n3,2024-05-02 11:30:00\n"), table="t", mode="append")
+    assert sorted(loader.column("t", "id")) == [2, 3]

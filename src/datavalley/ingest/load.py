@@ -452,7 +452,7 @@ def _write(
             schema = staging.delta_schema(shape.columns, [str(t) for t in shape.types])
         except duckdb.Error as exc:
             raise _translate(exc, source, columns) from None
-        if schema is not None:
+        if schema is not None and (mode != "overwrite" or staging.fits_protocol(uri, schema)):
             duck_types = [str(t) for t in shape.types]
             return _write_staged(
                 con,

@@ -93,6 +93,18 @@ def delta_schema(names: Sequence[str], duck_types: Sequence[str]) -> Schema | No
     return Schema(fields)
 
 
+def fits_protocol(uri: str, schema: Schema) -> bool:
+    """Whether the existing table at ``uri`` may take ``schema`` without a protocol upgrade.
+
+    A staged commit cannot raise the table's protocol in the same version (``write_deltalake`` can):
+    overwriting a table that has no ``timestamp_ntz`` column with one that has is left to it.
+    """
+    if not any(str(getattr(f.type, "type", "")) == "timestamp_ntz" for f in schema.fields):
+        return True
+    protocol = DeltaTable(uri).protocol()
+    return "timestampNtz" in (protocol.writer_features or [])
+
+
 def _is_decimal(kind: str) -> bool:
     return kind.upper().startswith("DECIMAL")
 

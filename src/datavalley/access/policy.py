@@ -45,8 +45,8 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Literal
 
-from sqlalchemy import ColumnElement, and_, false, or_, select, true
-from sqlalchemy.orm import Session, defaultload
+from sqlalchemy import ColumnElement, and_, bindparam, false, or_, select, true
+from sqlalchemy.orm import Session, contains_eager, defaultload
 
 from datavalley.catalog.models import Dataset, Organization, Table
 from datavalley.catalog.tables import TableLocation, locate, table_record
@@ -263,18 +263,25 @@ def table_columns(location: TableLocation) -> tuple[str, ...]:
     return delta.table_snapshot(location.uri, name=f"table `{location.ref}`").columns
 
 
-def _table_with_dataset(session: Session, org: str, dataset: str, table: str) -> Table | None:
-    """The table with its dataset and organization in one query (no tags or themes: reads need none)."""
-    return session.scalar(
-        select(Table)
-        .join(Dataset, Table.dataset_id == Dataset.id)
-        .join(Organization, Dataset.organization_id == Organization.id)
-        .where(Organization.name == org, Dataset.name == dataset, Table.name == table)
-        .options(
-            defaultload(Table.dataset).lazyload(Dataset.tag_rows),
-            defaultload(Table.dataset).lazyload(Dataset.theme_rows),
-        )
+#: a table with its dataset and organization from the same joins (no tags or themes: reads need none);
+#: built once, as every read runs it
+_TABLE_WITH_DATASET = (
+    select(Table)
+    .join(Dataset, Table.dataset_id == Dataset.id)
+    .join(Organization, Dataset.organization_id == Organization.id)
+    .where(Organization.name == bindparam("org"), Dataset.name == bindparam("dataset"))
+    .where(Table.name == bindparam("table"))
+    .options(
+        contains_eager(Table.dataset).contains_eager(Dataset.organization),
+        defaultload(Table.dataset).lazyload(Dataset.tag_rows),
+        defaultload(Table.dataset).lazyload(Dataset.theme_rows),
     )
+)
+
+
+def _table_with_dataset(session: Session, org: str, dataset: str, table: str) -> Table | None:
+    """The table with its dataset and organization in one query."""
+    return session.scalar(_TABLE_WITH_DATASET, {"org": org, "dataset": dataset, "table": table})
 
 
 def plan_read(

@@ -28,16 +28,27 @@ def con():
     con.close()
 
 
-def _guard(con, value: str | None, kind: str):
+NEEDS_EXACT = "needs the exact test"
+
+
+def _guard(con, value: str | None, kind: str, *, exact: bool = True):
     """The stored value, or ("widen", to) when the value does not fit the guessed type."""
     con.execute("CREATE OR REPLACE TEMP TABLE t AS SELECT CAST(? AS VARCHAR) AS a", [value])
-    sql = guards.guarded_select([SourceColumn("a", kind)], ["a"], "t")
+    sql = guards.guarded_select([SourceColumn("a", kind)], ["a"], "t", exact=exact)
     try:
         return con.execute(sql).fetchall()[0][0]
     except duckdb.Error as exc:
+        if not exact and guards.NEEDS_EXACT in str(exc):
+            return NEEDS_EXACT
         found = guards.WIDEN.search(str(exc))
         assert found, str(exc)
         return (WIDEN, found.group(2))
+
+
+def _guard_as_loads_do(con, value: str | None, kind: str):
+    """Without the exact test first, and with it only when a value asks for it."""
+    first = _guard(con, value, kind, exact=False)
+    return (_guard(con, value, kind), True) if first == NEEDS_EXACT else (first, False)
 
 
 @pytest.mark.parametrize(
@@ -72,6 +83,10 @@ def _guard(con, value: str | None, kind: str):
 )
 def test_integer_guard(con, text, expected):
     assert _guard(con, text, "BIGINT") == expected
+    value, asked = _guard_as_loads_do(con, text, "BIGINT")
+    assert value == expected
+    # only a decimal whose digits must be compared with the double asks for the exact test
+    assert asked == (text in ("1e3", "1.5", "1.0"))
 
 
 @pytest.mark.parametrize(
@@ -108,6 +123,13 @@ def test_integer_guard(con, text, expected):
 )
 def test_double_guard(con, text, expected):
     assert _guard(con, text, "DOUBLE") == expected
+    value, asked = _guard_as_loads_do(con, text, "DOUBLE")
+    assert value == expected
+    cheap = text is None or (
+        len(text) <= 15 and text[0] not in " +." and text[-1] != "." and "e" not in text.lower()
+    )
+    decided_without = text in ("-inf", "Infinity", "1e400", "007.5", "00.5", "+1.5", "+inf", "1_000.5", "n/a")
+    assert asked == (not cheap and not decided_without)
 
 
 def test_double_guard_nan_and_negative_zero(con):

@@ -13,8 +13,21 @@ import sys
 
 from datavalley.db import migrate
 
-#: loaded only for non-ASCII headings, Excel files, URLs, non-UTF-8 text, migrations, upserts
-OPTIONAL = ("pypinyin", "openpyxl", "httpx", "charset_normalizer", "alembic", "pandas")
+#: loaded only for non-ASCII headings, Excel files, URLs, non-UTF-8 text, migrations, upserts; pyarrow
+#: (and numpy) only for nested columns, upserts and `table show`, numpy also for numbers that need the
+#: exact test; the web framework only for `serve` and the commands that build URLs
+OPTIONAL = (
+    "pypinyin",
+    "openpyxl",
+    "httpx",
+    "charset_normalizer",
+    "alembic",
+    "pandas",
+    "pyarrow",
+    "numpy",
+    "fastapi",
+    "starlette",
+)
 
 
 def _loaded(code: str, env: dict[str, str] | None = None) -> list[str]:
@@ -45,6 +58,22 @@ def test_an_ascii_csv_ingest_loads_no_optional_module(loader, settings):
     )
     assert _loaded(run, env) == []
     assert loader.column("plain", "code") == ["0012", "0013"]
+
+
+def test_numbers_that_need_the_exact_test_load_it(loader, settings):
+    path = loader.write("padded.csv", "id,amount\n1,2.5\n 2 ,1e-5\n")
+    env = {
+        **os.environ,
+        "DATAVALLEY_HOME": str(settings.home),
+        "DATAVALLEY_DATABASE_URL": settings.database_url,
+    }
+    run = (
+        "from datavalley.cli.main import app\n"
+        f"app(['ingest', {str(path)!r}, '--dataset', 'stats/people', '--quiet'], standalone_mode=False)"
+    )
+    assert "numpy" in _loaded(run, env)
+    assert loader.column("padded", "id") == [1, 2]
+    assert loader.column("padded", "amount") == [2.5, 1e-5]
 
 
 def test_chinese_headings_still_load_pinyin(loader):

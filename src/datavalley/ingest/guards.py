@@ -46,6 +46,9 @@ WidenTo = Literal["hugeint", "double", "varchar"]
 #: what a widened column becomes, as a DuckDB type
 WIDENED_TYPE: dict[str, str] = {"hugeint": "HUGEINT", "double": "DOUBLE", "varchar": "VARCHAR"}
 WIDEN = re.compile(r"datavalley:widen:(\d+):(hugeint|double|varchar)")
+#: a value needs the exact test (a scan made without it stops with this message)
+NEEDS_EXACT = "datavalley:exact"
+_NEEDS_EXACT = f"error('{NEEDS_EXACT}')"
 
 INTEGERS = {
     "TINYINT",
@@ -94,11 +97,12 @@ def double_exact(text: str, value: float) -> bool:
 
 
 def install(con: object) -> None:
-    """Define the guards' functions on a DuckDB connection.
+    """Define the exact test on a DuckDB connection, for guards made with ``exact=True``.
 
     The exact test runs only for the rare values that fail a guard's cheap first test, so it is a
     Python function: as SQL it was a tree of regular expressions that DuckDB inlines into every
-    column's guard, and binding a file of 600 columns took seconds.
+    column's guard, and binding a file of 600 columns took seconds. Defining it imports numpy (DuckDB
+    needs it for Python functions, ~0.09 s), which is why a load asks for it only once a value needs it.
     """
     con.create_function(  # type: ignore[attr-defined]
         "dv_double_exact", double_exact, ["VARCHAR", "DOUBLE"], "BOOLEAN", side_effects=False
@@ -109,11 +113,15 @@ def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def guarded_select(columns: Sequence[SourceColumn], names: Sequence[str], scan: str) -> str:
+def guarded_select(
+    columns: Sequence[SourceColumn], names: Sequence[str], scan: str, *, exact: bool = True
+) -> str:
     """``SELECT`` every column under its SQL name from ``scan`` (columns named by label), converted.
 
     Guarded columns arrive as text and are converted with checks; the others are cast to the type
-    they are stored as when that differs (see ``types.stored_type``).
+    they are stored as when that differs (see ``types.stored_type``). Without ``exact``, a value that
+    would need the exact test stops the scan with ``datavalley:exact`` instead (the load then runs
+    again with it, after :func:`install`): most files never need it.
     """
     inner: list[str] = []
     outer: list[str] = []
@@ -124,7 +132,11 @@ def guarded_select(columns: Sequence[SourceColumn], names: Sequence[str], scan: 
         if guarded(column):
             convert = "DOUBLE" if kind not in INTEGERS else kind
             inner.append(f"{label} AS {v}, TRY_CAST({label} AS {convert}) AS {x}")
-            guard = _integer_guard(v, x, i, kind) if kind in INTEGERS else _double_guard(v, x, i)
+            guard = (
+                _integer_guard(v, x, i, kind, exact=exact)
+                if kind in INTEGERS
+                else _double_guard(v, x, i, exact=exact)
+            )
             outer.append(f"{guard} AS {_ident(name)}")
         else:
             inner.append(f"{label} AS {v}")
@@ -138,7 +150,19 @@ def _widen(index: int, to: WidenTo) -> str:
     return f"error({sql_string(f'datavalley:widen:{index}:{to}')})"
 
 
-def _integer_guard(v: str, x: str, index: int, kind: str) -> str:
+def _exact_test(v: str, x: str, *, exact: bool) -> str:
+    """SQL: does double ``x`` hold exactly the number text ``v`` says? (or: stop, the test is needed)"""
+    if exact:
+        return f"dv_double_exact({v}, {x})"
+    # what the exact test decides without comparing digits is decided here: words are exact, text
+    # that is no plain decimal (leading zeros, a plus sign ...) or overflows is not
+    return (
+        f"({x} IS NOT NULL AND (regexp_full_match({v}, {sql_string(_WORDS)}, 'i') "
+        f"OR (isfinite({x}) AND regexp_full_match({v}, {sql_string(_DECIMAL)}) AND {_NEEDS_EXACT})))"
+    )
+
+
+def _integer_guard(v: str, x: str, index: int, kind: str, *, exact: bool) -> str:
     stored = stored_type(kind)
     value = x if stored == kind else f"CAST({x} AS {stored})"
     whole = f"regexp_full_match({v}, {sql_string(_WHOLE)})"
@@ -150,7 +174,8 @@ def _integer_guard(v: str, x: str, index: int, kind: str) -> str:
     )
     widen = (
         f"CASE {bigger}"
-        f"WHEN NOT {whole} AND dv_double_exact({v}, TRY_CAST({v} AS DOUBLE)) THEN {_widen(index, 'double')} "
+        f"WHEN NOT {whole} AND {_exact_test(v, f'TRY_CAST({v} AS DOUBLE)', exact=exact)} "
+        f"THEN {_widen(index, 'double')} "
         f"ELSE {_widen(index, 'varchar')} END"
     )
     return (
@@ -161,10 +186,10 @@ def _integer_guard(v: str, x: str, index: int, kind: str) -> str:
     )
 
 
-def _double_guard(v: str, x: str, index: int) -> str:
+def _double_guard(v: str, x: str, index: int, *, exact: bool) -> str:
     return (
         f"CASE WHEN strlen({v}) <= 15 AND regexp_full_match({v}, {sql_string(_PLAIN)}) THEN {x} "
         f"WHEN {v} IS NULL THEN NULL "
-        f"WHEN dv_double_exact({v}, {x}) THEN {x} "
+        f"WHEN {_exact_test(v, x, exact=exact)} THEN {x} "
         f"ELSE {_widen(index, 'varchar')} END"
     )

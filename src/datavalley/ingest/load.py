@@ -121,11 +121,19 @@ _LINE = re.compile(r"Line:\s*(\d+)")
 _CONVERT = re.compile(r'converting column "(.+?)"')
 
 
-class _Widen(Exception):
+class _Retry(Exception):
+    """This attempt cannot finish; another read with what it learned can."""
+
+
+class _Widen(_Retry):
     def __init__(self, index: int, to: str) -> None:
         super().__init__(f"widen column {index} to {to}")
         self.index = index
         self.to = to
+
+
+class _NeedsExact(_Retry):
+    """A value failed its guard's cheap test: read again with the exact test (``guards.install``)."""
 
 
 def _explain(exc: BaseException, source: SourceFile, columns: list[SourceColumn]) -> DataValleyError:
@@ -260,7 +268,6 @@ def _connect(rt: Runtime) -> duckdb.DuckDBPyConnection:
     tmp = rt.settings.home / "tmp" / "duckdb"
     tmp.mkdir(parents=True, exist_ok=True)
     con.execute(f"SET temp_directory = {sql_string(str(tmp))}")
-    guards.install(con)
     return con
 
 
@@ -306,10 +313,13 @@ def _load_one(
     new_path = None if existing else _new_path(ref)
     uri = where.uri if where else table_uri(rt.settings, DEFAULT_SITE, new_path or "")
     widened: dict[str, str] = {}
+    exact = False  # the exact number test, once a value needs it (guards.install)
     progress.start(source.name, source.path.stat().st_size)
     try:
         for _attempt in range(MAX_ATTEMPTS):
             con = _connect(rt)
+            if exact:
+                guards.install(con)
             try:
                 found = reader.columns(con, source, options)
                 if not found:
@@ -317,13 +327,17 @@ def _load_one(
                 names = column_names([c.label for c in found])
                 columns = _settle_types(found, names, options.types, target_types, widened)
                 _check_shape(ref, names, target_types, request.key, mode)
-                sql = guards.guarded_select(columns, names, reader.scan(source, options, columns))
+                scan = reader.scan(source, options, columns)
+                sql = guards.guarded_select(columns, names, scan, exact=exact)
                 try:
                     version, rows, rejects = _write(
                         con, sql, reader, source, request, mode, ref, uri, columns, progress, workdir
                     )
                 except _Widen as w:
                     widened[columns[w.index].label] = guards.WIDENED_TYPE[w.to]
+                    continue
+                except _NeedsExact:
+                    exact = True
                     continue
                 break
             finally:
@@ -494,7 +508,7 @@ def _write(
         cause = stream.error or exc
         if mode == "create":
             shutil.rmtree(uri, ignore_errors=True)
-        if isinstance(cause, _Widen):
+        if isinstance(cause, _Retry):
             raise cause from None
         if isinstance(cause, duckdb.Error) or (
             stream.error is not None and not isinstance(cause, DataValleyError)
@@ -581,6 +595,8 @@ def _write_staged(
 
 
 def _translate(exc: BaseException, source: SourceFile, columns: list[SourceColumn]) -> BaseException:
+    if guards.NEEDS_EXACT in str(exc):
+        return _NeedsExact()
     if m := guards.WIDEN.search(str(exc)):
         return _Widen(int(m.group(1)), m.group(2))
     if m := _CONVERT.search(str(exc)):  # a guessed date, time or boolean type met a value it cannot hold

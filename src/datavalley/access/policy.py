@@ -45,10 +45,10 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Literal
 
-from sqlalchemy import ColumnElement, and_, bindparam, false, or_, select, true
-from sqlalchemy.orm import Session, contains_eager, defaultload
+from sqlalchemy import ColumnElement, and_, bindparam, false, inspect, or_, select, true
+from sqlalchemy.orm import Session, contains_eager, defaultload, lazyload, object_session
 
-from datavalley.catalog.models import Dataset, Organization, Table
+from datavalley.catalog.models import Dataset, Organization, Table, TableColumn
 from datavalley.catalog.tables import TableLocation, locate, table_record
 from datavalley.config import Settings
 from datavalley.errors import Forbidden, NotFound, Unauthorized
@@ -246,14 +246,29 @@ def check_logged_in(caller: Caller, what: str) -> None:
 
 def _tag_masks(table: Table, columns: Sequence[str]) -> dict[str, Mask]:
     masks: dict[str, Mask] = {}
-    for col in table.columns:
-        if col.name not in columns:
+    for name, tags in _column_tags(table):
+        if name not in columns:
             continue
-        for tag in col.tags:
+        for tag in tags:
             if tag in TAG_MASKS:
-                masks[col.name] = TAG_MASKS[tag]
+                masks[name] = TAG_MASKS[tag]
                 break
     return masks
+
+
+_COLUMN_TAGS = (
+    select(TableColumn.name, TableColumn.tags)
+    .where(TableColumn.table_id == bindparam("table_id"))
+    .order_by(TableColumn.position)
+)
+
+
+def _column_tags(table: Table) -> list[tuple[str, list[str]]]:
+    """Each described column's tags: from the loaded column notes, else by one plain query (no objects)."""
+    session = object_session(table)
+    if session is None or "columns" not in inspect(table).unloaded:
+        return [(c.name, list(c.tags)) for c in table.columns]
+    return [(name, list(tags or ())) for name, tags in session.execute(_COLUMN_TAGS, {"table_id": table.id})]
 
 
 def table_columns(location: TableLocation) -> tuple[str, ...]:
@@ -275,6 +290,7 @@ _TABLE_WITH_DATASET = (
         contains_eager(Table.dataset).contains_eager(Dataset.organization),
         defaultload(Table.dataset).lazyload(Dataset.tag_rows),
         defaultload(Table.dataset).lazyload(Dataset.theme_rows),
+        lazyload(Table.columns),  # only the tags are needed, and only for masks: see _column_tags
     )
 )
 

@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from datavalley.access.policy import Caller
@@ -132,11 +132,10 @@ def append_entry(
     )
     fields["at"] = (now or utcnow()).astimezone(UTC)
     fields["hash"] = entry_hash(fields)
-    entry = AuditEntry(**fields)
-    session.add(entry)
+    inserted = connection.execute(insert(AuditEntry.__table__).values(**fields))
     connection.execute(_SET_HASH, {"new_hash": fields["hash"]})
-    session.flush()
-    return entry
+    # the entry as written; not added to the session (that would write it a second time)
+    return AuditEntry(id=inserted.inserted_primary_key[0], **fields)
 
 
 _head = AuditHead.__table__

@@ -1,9 +1,10 @@
 """Query engines: where checked SQL runs. DuckDB is the default; Spark can be added behind the same interface.
 
 An engine gets SQL that the query service has already parsed, checked and rewritten: every table in it
-is a private relation name (``__dv_t0`` …) that the engine must bind to the given Arrow dataset,
-wrapped in the read plan's view where the plan restricts columns, rows or values. The engine never
-sees a table name, a path or a rule; it only runs what it is given, within the limits.
+is a private relation name (``__dv_t0_…``) that the engine must bind to the table version's rows (its
+Parquet files, or an Arrow dataset), wrapped in the read plan's view where the plan restricts columns,
+rows or values. The engine never sees a table name or a rule; it only runs what it is given, within
+the limits.
 """
 
 from __future__ import annotations

@@ -6,12 +6,15 @@ A query goes through four steps, each of which can refuse it:
 1. ``sql.check_query`` parses it and accepts it only if every node is on the allowlist.
 2. Each table it names (``org.dataset.table``, or ``org.dataset`` for a dataset with one table, at a
    version or timestamp if asked) is resolved through ``access.policy.plan_read`` for this caller:
-   unknown or hidden → 404 naming the closest table the caller can see; not readable → 403.
-3. ``sql.render_query`` replaces each table by a private relation bound to the table version's Arrow
-   dataset — wrapped in the read plan's view (columns, row filter, masks) where the plan restricts
-   anything — so no SQL can reach around the rules: they sit beneath the caller's query.
+   unknown or hidden → 404 naming the closest table the caller can see; not readable → 403. The plan
+   is made for every query; the version's files and schema come from ``delta.table_snapshot``
+   (remembered per version; the newest version is looked up every time).
+3. ``sql.render_query`` replaces each table by a private relation (a name made afresh for the query)
+   that the engine binds to the table version's rows — wrapped in the read plan's view (columns, row
+   filter, masks) where the plan restricts anything — so no SQL can reach around the rules: they sit
+   beneath the caller's query.
 4. The engine runs it with a timeout, a memory limit and a thread count, on a connection that may
-   touch no file and no network.
+   read the version's files and nothing else, and no network.
 """
 
 from __future__ import annotations

@@ -211,3 +211,13 @@ def test_overwrite_with_timestamps_upgrades_the_protocol_and_stays_readable(load
     assert loader.column("t", "at")[0].isoformat() == "2024-05-01T10:00:00"
     loader.load(loader.write("v.csv", "id,at\n3,2024-05-02 11:30:00\n"), table="t", mode="append")
     assert sorted(loader.column("t", "id")) == [2, 3]
+
+
+@pytest.mark.slow
+def test_a_table_reads_in_its_files_order(loader):
+    """DuckDB reads a big file (38 MB) on several threads; the table holds the rows in the file's order."""
+    rows = 1_000_000
+    pad = "x" * 30
+    path = loader.write("big.csv", "n,pad\n" + "".join(f"{i},{pad}\n" for i in range(rows)))
+    loader.load(path)
+    assert loader.column("big", "n") == list(range(rows))

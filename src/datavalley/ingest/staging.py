@@ -2,11 +2,11 @@
 
 For a table whose columns all have plain Delta types (numbers, text, dates, timestamps, booleans,
 binary), the typed, guarded scan is written by DuckDB's own Parquet writer, on every thread and without
-first turning the rows into Arrow batches: ``COPY (scan) TO '<table>/_stage-…' (PER_THREAD_OUTPUT,
-RETURN_STATS)``. The same statement returns each file's row count and column statistics, which become
-the ``add`` actions' ``stats`` (exact row counts without a scan, and min/max for file skipping). The
-files are then moved beside the table's other files and committed through ``deltalake``'s transaction
-API as one version.
+first turning the rows into Arrow batches: ``COPY (scan) TO '<table>/_stage-…/part-0.parquet'
+(RETURN_STATS)``, one file holding the rows in the input's order. The same statement returns the file's
+row count and column statistics, which become the ``add`` action's ``stats`` (exact row counts without
+a scan, and min/max for file skipping). The file is then moved beside the table's other files and
+committed through ``deltalake``'s transaction API as one version.
 
 Atomicity is the same as ``write_deltalake``'s: readers see only files that a committed version
 names. A load that fails leaves nothing behind (its files are removed); one that is killed may leave
@@ -127,10 +127,14 @@ def write_staged(
     ``on_progress`` is called with DuckDB's percentage done while the statement runs (from this
     thread, every :data:`POLL_SECONDS`); DuckDB errors are raised as they are, for the caller to explain.
     """
-    folder.parent.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    # one file, in the input's order: DuckDB still encodes row groups on every thread, but its
+    # faster PER_THREAD_OUTPUT (and FILE_SIZE_BYTES, ROW_GROUPS_PER_FILE) would scatter the rows
+    # across files, and a table shown without a sort would no longer read like its file
+    target = sql_string(str(folder / "part-0.parquet"))
     copy = (
-        f"COPY ({sql}) TO {sql_string(str(folder))} (FORMAT parquet, COMPRESSION snappy, "
-        f"ROW_GROUP_SIZE {int(row_group_rows)}, PER_THREAD_OUTPUT true, RETURN_STATS true)"
+        f"COPY ({sql}) TO {target} (FORMAT parquet, COMPRESSION snappy, "
+        f"ROW_GROUP_SIZE {int(row_group_rows)}, RETURN_STATS true)"
     )
     if on_progress is None:
         rows = con.execute(copy).fetchall()

@@ -45,8 +45,8 @@ def test_importing_the_cli_loads_no_optional_module():
     assert _loaded("import datavalley.cli.main") == []
 
 
-def test_an_ascii_csv_ingest_loads_no_optional_module(loader, settings):
-    path = loader.write("plain.csv", "code,amount\n0012,10.5\n0013,11\n")
+def _loaded_by_ingest(path, settings) -> list[str]:
+    """The optional modules a ``datavalley ingest PATH`` process loads."""
     env = {
         **os.environ,
         "DATAVALLEY_HOME": str(settings.home),
@@ -56,22 +56,18 @@ def test_an_ascii_csv_ingest_loads_no_optional_module(loader, settings):
         "from datavalley.cli.main import app\n"
         f"app(['ingest', {str(path)!r}, '--dataset', 'stats/people', '--quiet'], standalone_mode=False)"
     )
-    assert _loaded(run, env) == []
+    return _loaded(run, env)
+
+
+def test_an_ascii_csv_ingest_loads_no_optional_module(loader, settings):
+    path = loader.write("plain.csv", "code,amount\n0012,10.5\n0013,11\n")
+    assert _loaded_by_ingest(path, settings) == []
     assert loader.column("plain", "code") == ["0012", "0013"]
 
 
 def test_numbers_that_need_the_exact_test_load_it(loader, settings):
     path = loader.write("padded.csv", "id,amount\n1,2.5\n 2 ,1e-5\n")
-    env = {
-        **os.environ,
-        "DATAVALLEY_HOME": str(settings.home),
-        "DATAVALLEY_DATABASE_URL": settings.database_url,
-    }
-    run = (
-        "from datavalley.cli.main import app\n"
-        f"app(['ingest', {str(path)!r}, '--dataset', 'stats/people', '--quiet'], standalone_mode=False)"
-    )
-    assert "numpy" in _loaded(run, env)
+    assert "numpy" in _loaded_by_ingest(path, settings)
     assert loader.column("padded", "id") == [1, 2]
     assert loader.column("padded", "amount") == [2.5, 1e-5]
 

@@ -15,7 +15,7 @@ import pytest
 
 from datavalley.access.grants import GrantCreate, GrantRevoke, TableRule, create_grant, revoke_grant
 from datavalley.access.policy import AUTHORITY
-from datavalley.errors import Forbidden, NotFound
+from datavalley.errors import DataValleyError, Forbidden, NotFound
 from datavalley.query import service
 from datavalley.query.duck import files_agree, snapshot_files
 from datavalley.query.service import QueryRequest
@@ -184,3 +184,14 @@ def test_tables_are_read_inline_and_literals_are_left_alone(runtime, people):
            FROM stats.people.people x JOIN stats.people.people y ON x.id = y.id""",
     )
     assert result.rows == [['"__dv_t0"', 6]]
+
+
+def test_a_lost_data_file_is_the_servers_error_not_the_callers(runtime, people):
+    assert count(runtime) == 6
+    files = delta.table_snapshot(people.uri).file_uris
+    for f in files:
+        os.remove(f)
+    with pytest.raises(DataValleyError) as raised:
+        run(runtime, "SELECT max(id) FROM stats.people.people")
+    if snapshot_files(delta.table_snapshot(people.uri)) is not None:  # DuckDB's reader (Arrow: as before)
+        assert raised.value.status == 500 and "a table of the query cannot be read" in raised.value.message

@@ -238,6 +238,11 @@ class DuckDBStream:
                 "the query needs more memory than this server allows a query; "
                 "filter or aggregate more, or read fewer columns"
             )
+        if isinstance(exc, duckdb.IOException | duckdb.PermissionException):
+            # the caller's SQL names no file (the checker refuses file functions): a table's own files
+            # are missing or unreadable, which is the server's problem, as when they were bound as views
+            message = engine_message(str(exc), self._names)
+            return DataValleyError(f"a table of the query cannot be read: {message}")
         if isinstance(exc, duckdb.Error):
             return QueryFailed(engine_message(str(exc), self._names))
         if isinstance(exc, pa.ArrowInvalid):

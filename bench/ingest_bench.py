@@ -53,6 +53,7 @@ from rich.table import Table
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent  # the venv's bin folder (sys.executable is not resolved on purpose)
 SLICE_ROWS = 1_000_000
+WARM_UP_ROWS = 10_000  # the untimed first run of each contender (see warm_up)
 SF1_CSV_BYTES = 765_864_690  # lineitem.csv at scale factor 1, for the generation progress bar
 MIB = 1024 * 1024
 
@@ -325,6 +326,18 @@ class Target:
     passed: bool | None
 
 
+def warm_up(contenders: set[str], csv: Path, work: Path) -> None:
+    """Run each contender once, unmeasured, on a small file: the first run in a fresh checkout would
+    otherwise also pay for compiling the project's bytecode and reading the libraries from disk."""
+    for name in sorted(contenders):
+        with console.status(f"warm-up: {CONTENDERS[name][0]} on {csv.name} …"):
+            run = CONTENDERS[name][1](csv, work)
+        if run.returncode != 0:
+            console.print(f"[bold red]failed[/] warm-up {name}: exit {run.returncode}\n{run.detail.get('stderr')}")
+        else:
+            console.print(f"[dim]warm-up[/] {CONTENDERS[name][0]}: {run.seconds:.2f} s (not measured)")
+
+
 def run_pairs(measurements: list[Measurement], files: dict[str, Path], work: Path, repeat: int) -> None:
     """Interleave the contenders (a, b, a, b ...) so that drift on the machine hits both alike."""
     total = repeat * len(measurements)
@@ -582,6 +595,7 @@ def main(argv: list[str] | None = None) -> int:
     started = dt.datetime.now(dt.UTC)
     load_before = load_average()
     try:
+        warm_up({m.contender for m in measurements}, head_slice(files[sf], WARM_UP_ROWS), work)
         run_pairs(measurements, files, work, args.repeat)
     finally:
         shutil.rmtree(work, ignore_errors=True)

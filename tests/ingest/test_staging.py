@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import time
 from pathlib import Path
 
 import pytest
@@ -221,3 +223,21 @@ def test_a_table_reads_in_its_files_order(loader):
     path = loader.write("big.csv", "n,pad\n" + "".join(f"{i},{pad}\n" for i in range(rows)))
     loader.load(path)
     assert loader.column("big", "n") == list(range(rows))
+
+
+def test_the_next_load_removes_what_a_killed_load_left_and_spares_a_running_one(loader):
+    loader.load(loader.write("t.csv", "id\n1\n"))
+    folder = Path(_uri(loader, "t"))
+    left, running = folder / "_stage-left", folder / "_stage-running"
+    for stage in (left, running):
+        stage.mkdir()
+        (stage / "part-0.parquet").write_bytes(b"PAR1 half a file")
+    idle = time.time() - staging.STALE_STAGE_SECONDS - 60
+    for path in (left / "part-0.parquet", left):
+        os.utime(path, (idle, idle))
+    # a live load's folder may be old while the file it is writing is not
+    os.utime(running, (idle, idle))
+    loader.load(loader.write("u.csv", "id\n2\n"), table="t", mode="append")
+    assert not left.exists()
+    assert (running / "part-0.parquet").exists()
+    assert sorted(loader.column("t", "id")) == [1, 2]

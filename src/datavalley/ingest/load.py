@@ -543,6 +543,7 @@ def _write_staged(
 ) -> tuple[int, int, list[Reject]]:
     """One attempt for a flat table: DuckDB writes the Parquet files, deltalake commits them (``staging``)."""
     total = source.path.stat().st_size
+    staging.sweep(uri)
     folder = staging.stage_dir(uri)
 
     def report(percent: float) -> None:

@@ -10,7 +10,8 @@ committed through ``deltalake``'s transaction API as one version.
 
 Atomicity is the same as ``write_deltalake``'s: readers see only files that a committed version
 names. A load that fails leaves nothing behind (its files are removed); one that is killed may leave
-files that no version names, which never change what the table holds.
+files that no version names, which never change what the table holds; the next load of the table
+removes a ``_stage-…`` folder that has sat idle for an hour (:func:`sweep`).
 
 Statistics kept per column (Delta's ``minValues`` / ``maxValues`` / ``nullCount``): the null count of
 every column; min and max of integers, decimals, doubles (not when the file holds NaN), dates,
@@ -62,6 +63,8 @@ _DECIMAL_TYPE = re.compile(r"DECIMAL\(([0-9]+), ?([0-9]+)\)")
 MAX_TEXT_STAT = 64
 #: how often the progress bar is told how far DuckDB has read
 POLL_SECONDS = 0.1
+#: a ``_stage-…`` folder untouched this long is a killed load's leftover (see :func:`sweep`)
+STALE_STAGE_SECONDS = 3600.0
 
 StageMode = Literal["create", "append", "overwrite"]
 
@@ -323,3 +326,24 @@ def _check_same_schema(current: Schema, new: Schema, name: str) -> None:
 
 def discard(folder: Path) -> None:
     shutil.rmtree(folder, ignore_errors=True)
+
+
+def sweep(uri: str, *, idle_seconds: float = STALE_STAGE_SECONDS) -> list[Path]:
+    """Remove the ``_stage-…`` folders that killed loads left in the table's folder; the ones removed.
+
+    A folder counts as left behind when nothing in it has changed for ``idle_seconds``: a running load's
+    DuckDB writes a row group every few seconds, so another load's live folder is never taken.
+    """
+    removed: list[Path] = []
+    cutoff = time.time() - idle_seconds
+    for folder in Path(uri).glob("_stage-*"):
+        try:
+            changed = max(
+                [folder.stat().st_mtime, *(f.stat().st_mtime for f in folder.iterdir())]
+            )
+        except OSError:  # removed meanwhile, or unreadable: not ours to judge
+            continue
+        if changed < cutoff and folder.is_dir():
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed

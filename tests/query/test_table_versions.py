@@ -121,8 +121,12 @@ def test_snapshots_are_remembered_per_version(people):
 def test_missing_data_is_a_not_found(runtime, people):
     assert count(runtime) == 6
     shutil.rmtree(people.uri)
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFound) as raised:
         run(runtime, COUNT)
+    # the table is in the catalog: its data is missing (no "did you mean" itself), and where it was
+    # stays in the server's log
+    assert "the data of table `stats/people/people` is missing on this server" in raised.value.message
+    assert "did you mean" not in raised.value.message and people.uri not in raised.value.message
     with pytest.raises(NotFound, match="is missing"):
         delta.table_snapshot(people.uri, name="table `stats.people.people`")
 

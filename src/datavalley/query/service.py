@@ -138,7 +138,7 @@ def _visible_table_names(session: Session, caller: Caller) -> list[str]:
 
 def _not_found(session: Session, caller: Caller, ref: sqlcheck.TableRef, why: str) -> NotFound:
     name = ".".join(ref.parts)
-    known = _visible_table_names(session, caller)
+    known = [k for k in _visible_table_names(session, caller) if k != name]
     close = difflib.get_close_matches(name, known, n=1, cutoff=0.5)
     hint = (
         f"; did you mean `{close[0]}`?"
@@ -226,6 +226,8 @@ def resolve_tables(
         try:
             plan = plan_read(session, settings, caller, org, dataset, table)
         except NotFound:
+            if display in _visible_table_names(session, caller):
+                raise  # the catalog has it, its data is gone: say so, not "does not exist"
             raise _not_found(session, caller, ref, f"table `{display}` does not exist") from None
         version = _version_at(plan, ref, display)
         name = f"__dv_t{i}_{fresh}"

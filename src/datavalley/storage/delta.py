@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import getpass
 import json
+import logging
 import os
 import re
 import threading
@@ -26,6 +27,8 @@ from deltalake import DeltaTable
 from deltalake.exceptions import DeltaError, TableNotFoundError
 
 from datavalley.errors import DataValleyError, NotFound
+
+log = logging.getLogger("datavalley.storage")
 
 if TYPE_CHECKING:  # pyarrow (and numpy with it) is imported where used: 0.15 s that `ingest` does without
     import pyarrow as pa
@@ -50,12 +53,21 @@ class TableVersion:
     rows_rejected: int | None
 
 
+def _missing(name: str, uri: str) -> NotFound:
+    """The catalog names a table whose Delta folder is gone: the path goes to the server's log only."""
+    log.warning("the data of %s is missing at %s", name, uri)
+    return NotFound(
+        f"the data of {name} is missing on this server; an administrator can restore it from a "
+        "replica or a backup (the server's log names the folder)"
+    )
+
+
 def open_delta(uri: str, *, version: int | None = None, name: str = "table") -> DeltaTable:
     """The Delta table at ``uri``, at ``version`` (default: the newest)."""
     try:
         table = DeltaTable(uri)
     except TableNotFoundError:
-        raise NotFound(f"the data of {name} is missing at {uri}") from None
+        raise _missing(name, uri) from None
     if version is not None:
         newest = table.version()
         if version < 0 or version > newest:
@@ -274,7 +286,7 @@ def _open_exactly(uri: str, version: int, name: str) -> DeltaTable:
     try:
         return DeltaTable(uri, version=version)
     except TableNotFoundError:
-        raise NotFound(f"the data of {name} is missing at {uri}") from None
+        raise _missing(name, uri) from None
     except DeltaError as exc:
         raise NotFound(f"version {version} of {name} cannot be read: {exc}") from None
 

@@ -333,7 +333,9 @@ def warm_up(contenders: set[str], csv: Path, work: Path) -> None:
         with console.status(f"warm-up: {CONTENDERS[name][0]} on {csv.name} …"):
             run = CONTENDERS[name][1](csv, work)
         if run.returncode != 0:
-            console.print(f"[bold red]failed[/] warm-up {name}: exit {run.returncode}\n{run.detail.get('stderr')}")
+            console.print(
+                f"[bold red]failed[/] warm-up {name}: exit {run.returncode}\n{run.detail.get('stderr')}"
+            )
         else:
             console.print(f"[dim]warm-up[/] {CONTENDERS[name][0]}: {run.seconds:.2f} s (not measured)")
 

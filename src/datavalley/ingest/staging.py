@@ -338,9 +338,7 @@ def sweep(uri: str, *, idle_seconds: float = STALE_STAGE_SECONDS) -> list[Path]:
     cutoff = time.time() - idle_seconds
     for folder in Path(uri).glob("_stage-*"):
         try:
-            changed = max(
-                [folder.stat().st_mtime, *(f.stat().st_mtime for f in folder.iterdir())]
-            )
+            changed = max([folder.stat().st_mtime, *(f.stat().st_mtime for f in folder.iterdir())])
         except OSError:  # removed meanwhile, or unreadable: not ours to judge
             continue
         if changed < cutoff and folder.is_dir():

@@ -10,12 +10,12 @@ export DATAVALLEY_HOME ?= $(CURDIR)/.datavalley
 
 .PHONY: demo test lint bench bench-query install clean screenshots
 
+# compileall: bytecode now, as a wheel install does; an editable install leaves it to the first run,
+# and where PYTHONDONTWRITEBYTECODE is set every command would compile the sources again (~0.1 s each)
 $(BIN)/datavalley: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	# bytecode now, as a wheel install does: an editable install leaves it to the first run, and where
-	# PYTHONDONTWRITEBYTECODE is set every command would compile the sources again (~0.1 s each)
 	$(BIN)/python -m compileall -q src
 	touch $(BIN)/datavalley
 

@@ -519,12 +519,13 @@ def _plan(
     rule = next((r for r in grant.rules if r.table_name == table.name), None)
     if rule is None and not grant.all_tables:
         return None
-    if rule is None or rule.columns is None:
-        columns = all_columns
-    else:
+    if rule is not None and rule.columns is not None:
         allowed = set(rule.columns)
         columns = tuple(c for c in all_columns if c in allowed)
-    masks = _tag_masks(table, columns)
+        every_column = False
+    else:
+        columns, every_column = all_columns, True
+    masks = _tag_masks(table, None if every_column else columns)
     for col, text in ((rule.masks or {}) if rule else {}).items():
         if col not in columns:
             continue
@@ -543,6 +544,7 @@ def _plan(
         grant_id=grant.id,
         salt=grant.salt,
         purpose=grant.purpose,
+        every_column=every_column,
     )
 
 

@@ -145,10 +145,15 @@ class ReadPlan:
     #: salt of ``hash`` masks: stable within one grant, different across grants
     salt: str = ""
     purpose: str | None = None
+    #: the caller may read every column of every version (``columns`` names the newest version's);
+    #: without it, only ``columns``, whatever else an older version holds
+    every_column: bool = False
 
     @property
     def unrestricted(self) -> bool:
-        return self.columns == self.all_columns and self.row_filter is None and not self.masks
+        """Nothing to hide in any version: read the table as it is. Masks may name columns that only
+        older versions hold (their tags are kept), so a plan with any mask is never unrestricted."""
+        return self.every_column and self.row_filter is None and not self.masks
 
 
 # --- metadata visibility ----------------------------------------------------------------------------
@@ -244,10 +249,12 @@ def check_logged_in(caller: Caller, what: str) -> None:
 # --- reading rows ---------------------------------------------------------------------------------
 
 
-def _tag_masks(table: Table, columns: Sequence[str]) -> dict[str, Mask]:
+def _tag_masks(table: Table, columns: Sequence[str] | None) -> dict[str, Mask]:
+    """The default mask of each tagged column among ``columns`` (``None``: every noted column, also
+    those only older versions hold)."""
     masks: dict[str, Mask] = {}
     for name, tags in _column_tags(table):
-        if name not in columns:
+        if columns is not None and name not in columns:
             continue
         for tag in tags:
             if tag in TAG_MASKS:
@@ -331,9 +338,9 @@ def plan_read(
     location = locate(settings, record)
     all_columns = tuple(columns) if columns is not None else table_columns(location)
     if caller.platform_admin:
-        return ReadPlan(location, all_columns, all_columns, basis="authority")
+        return ReadPlan(location, all_columns, all_columns, basis="authority", every_column=True)
     if caller.is_member(org):
-        return ReadPlan(location, all_columns, all_columns, basis="owner")
+        return ReadPlan(location, all_columns, all_columns, basis="owner", every_column=True)
     if ds.state in LIVE_STATES and ds.sharing == "unconditional":
         if ds.public:
             basis: ReadBasis = "public"
@@ -346,8 +353,10 @@ def plan_read(
                 f"dataset `{org}/{dataset}` is shared with members of organizations; "
                 f"`{caller.name}` belongs to none: ask an organization admin to add you"
             )
-        masks = _tag_masks(record, all_columns)
-        return ReadPlan(location, all_columns, all_columns, masks=MappingProxyType(masks), basis=basis)
+        masks = _tag_masks(record, None)
+        return ReadPlan(
+            location, all_columns, all_columns, masks=MappingProxyType(masks), basis=basis, every_column=True
+        )
     if ds.sharing == "conditional" and ds.state in LIVE_STATES:
         from datavalley.access.grants import plan_from_grants  # grants build on this module
 

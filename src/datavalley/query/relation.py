@@ -58,9 +58,10 @@ def plan_select(plan: ReadPlan, schema: pa.Schema, raw: str) -> str:
 
     names = set(schema.names)
     parts = []
-    for name in plan.columns:
+    # every column of the version read, or the plan's own (a column dropped since is simply not there)
+    for name in schema.names if plan.every_column else plan.columns:
         if name not in names:
-            continue  # a column dropped since the grant was made is simply not there
+            continue
         col = quote(name)
         mask = plan.masks.get(name)
         parts.append(

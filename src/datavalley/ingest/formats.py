@@ -32,9 +32,11 @@ from datavalley.ingest.readers import (
     ReadOptions,
     Reject,
     SourceColumn,
+    as_text,
     guarded,
     sql_string,
     sql_struct,
+    strict,
 )
 from datavalley.ingest.sheets import SheetFile, write_sheets
 from datavalley.ingest.sources import SourceFile
@@ -79,6 +81,8 @@ def _projection(columns: list[SourceColumn], *, from_text: bool) -> str:
         if guarded(c):
             expr = ref if from_text else _number_as_text(ref, c.type)
             parts.append(f"{expr} AS {ref}")
+        elif strict(c) and not from_text:
+            parts.append(f"CAST({ref} AS VARCHAR) AS {ref}")  # checked as text (guards.strict_guard)
         else:
             parts.append(ref)
     return ", ".join(parts)
@@ -104,6 +108,8 @@ class JsonReader:
     ``[`` starts an array; otherwise the file is a sequence of objects (for ``.json`` also spread over
     several lines each, as pretty-printers write them).
     """
+
+    reads_text = True  # see ``readers.strict``
 
     def __init__(self, *, lines: bool) -> None:
         self.lines = lines
@@ -154,7 +160,7 @@ class JsonReader:
         return [SourceColumn(name, "VARCHAR" if _NESTED.search(kind) else kind) for name, kind, *_ in found]
 
     def scan(self, source: SourceFile, options: ReadOptions, columns: list[SourceColumn]) -> str:
-        types = {c.label: ("VARCHAR" if guarded(c) or _NESTED.search(c.type) else c.type) for c in columns}
+        types = {c.label: ("VARCHAR" if as_text(c) or _NESTED.search(c.type) else c.type) for c in columns}
         read = f"{self._read(source)}, columns={sql_struct(types)})"
         return f"(SELECT {_projection(columns, from_text=True)} FROM {read})"
 
@@ -210,6 +216,8 @@ def _skip_space(text: str, at: int) -> int:
 class ParquetReader:
     """Parquet: the file's own column types, kept as they are (``fixed``)."""
 
+    reads_text = False  # see ``readers.strict``
+
     def prepare(self, source: SourceFile, options: ReadOptions, workdir: Path) -> list[SourceFile]:
         with source.path.open("rb") as f:
             magic = f.read(4)
@@ -245,6 +253,8 @@ class ParquetReader:
 class XlsxReader:
     """Excel 2007+ workbooks, one table per sheet (see ``ingest.sheets``)."""
 
+    reads_text = True  # see ``readers.strict``
+
     def __init__(self) -> None:
         self._csv = CsvReader()
 
@@ -259,7 +269,7 @@ class XlsxReader:
         return [SourceColumn(label, kind) for label, kind in source.columns]
 
     def scan(self, source: SourceFile, options: ReadOptions, columns: list[SourceColumn]) -> str:
-        types = {c.label: ("VARCHAR" if guarded(c) else c.type) for c in columns}
+        types = {c.label: ("VARCHAR" if as_text(c) else c.type) for c in columns}
         parts = [
             "delim=','",
             "quote='\"'",

@@ -39,13 +39,15 @@ from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Literal
 
-from datavalley.ingest.readers import SourceColumn, guarded, sql_string
+from datavalley.ingest.readers import SourceColumn, guarded, sql_string, strict
 from datavalley.ingest.types import stored_type
 
 WidenTo = Literal["hugeint", "double", "varchar"]
 #: what a widened column becomes, as a DuckDB type
 WIDENED_TYPE: dict[str, str] = {"hugeint": "HUGEINT", "double": "DOUBLE", "varchar": "VARCHAR"}
 WIDEN = re.compile(r"datavalley:widen:(\d+):(hugeint|double|varchar)")
+#: a value of a fixed column would lose something in its type (see ``strict_guard``)
+LOSSY = re.compile(r"datavalley:lossy:(\d+)")
 #: a value needs the exact test (a scan made without it stops with this message)
 NEEDS_EXACT = "datavalley:exact"
 _NEEDS_EXACT = f"error('{NEEDS_EXACT}')"
@@ -69,6 +71,9 @@ _PLAIN = r"-?(0|[1-9][0-9]*)(\.[0-9]+)?"
 #: any decimal without leading zeros or a plus sign, maybe with an exponent, maybe padded
 _DECIMAL = r"\s*-?(0|[1-9][0-9]*)?(\.[0-9]*)?([eE][-+]?[0-9]+)?\s*"
 _WORDS = r"\s*(nan|-?inf|-?infinity)\s*"
+_DECIMAL_TYPE = re.compile(r"DECIMAL\(([0-9]+),([0-9]+)\)")
+#: a value a fixed whole-number column holds as it is (``strict_guard``): ``7``, ``+7``, `` 7``, ``7.00``
+_WHOLE_NUMBER = r"\s*[-+]?[0-9]+(\.0*)?\s*"
 
 _SPACE = "[\t\n\f\r ]"  # what \\s means in DuckDB's regular expressions (RE2)
 _DECIMAL_TEXT = re.compile(_DECIMAL.replace("\\s", _SPACE))
@@ -114,36 +119,113 @@ def _ident(name: str) -> str:
 
 
 def guarded_select(
-    columns: Sequence[SourceColumn], names: Sequence[str], scan: str, *, exact: bool = True
+    columns: Sequence[SourceColumn],
+    names: Sequence[str],
+    scan: str,
+    *,
+    exact: bool = True,
+    skip: bool = False,
 ) -> str:
     """``SELECT`` every column under its SQL name from ``scan`` (columns named by label), converted.
 
     Guarded columns arrive as text and are converted with checks; the others are cast to the type
     they are stored as when that differs (see ``types.stored_type``). Without ``exact``, a value that
     would need the exact test stops the scan with ``datavalley:exact`` instead (the load then runs
-    again with it, after :func:`install`): most files never need it.
+    again with it, after :func:`install`): most files never need it. A value a fixed column cannot
+    hold without loss stops the scan with ``datavalley:lossy:<index>``; with ``skip``, its row is left
+    out instead (:func:`lossy_rows` lists them).
     """
-    inner: list[str] = []
     outer: list[str] = []
     for i, (column, name) in enumerate(zip(columns, names, strict=True)):
-        label = _ident(column.label)
         v, x = _ident(f"v{i}"), _ident(f"x{i}")
         kind = column.type.upper()
         if guarded(column):
-            convert = "DOUBLE" if kind not in INTEGERS else kind
-            inner.append(f"{label} AS {v}, TRY_CAST({label} AS {convert}) AS {x}")
             guard = (
                 _integer_guard(v, x, i, kind, exact=exact)
                 if kind in INTEGERS
                 else _double_guard(v, x, i, exact=exact)
             )
             outer.append(f"{guard} AS {_ident(name)}")
+        elif strict(column):
+            outer.append(f"{strict_guard(v, i, column.type)} AS {_ident(name)}")
         else:
-            inner.append(f"{label} AS {v}")
             target = stored_type(kind)
             expr = v if target == kind else f"CAST({v} AS {target})"
             outer.append(f"{expr} AS {_ident(name)}")
-    return f"SELECT {', '.join(outer)} FROM (SELECT {', '.join(inner)} FROM {scan})"
+    sql = f"SELECT {', '.join(outer)} FROM ({_inner(columns, scan)})"
+    checks = _strict_checks(columns)
+    if skip and checks:
+        sql += " WHERE " + " AND ".join(checks.values())
+    return sql
+
+
+def _inner(columns: Sequence[SourceColumn], scan: str) -> str:
+    """Each column as ``v<i>`` (and guarded ones converted once, as ``x<i>``)."""
+    inner: list[str] = []
+    for i, column in enumerate(columns):
+        label = _ident(column.label)
+        v, x = _ident(f"v{i}"), _ident(f"x{i}")
+        kind = column.type.upper()
+        if guarded(column):
+            convert = "DOUBLE" if kind not in INTEGERS else kind
+            inner.append(f"{label} AS {v}, TRY_CAST({label} AS {convert}) AS {x}")
+        else:
+            inner.append(f"{label} AS {v}")
+    return f"SELECT {', '.join(inner)} FROM {scan}"
+
+
+def _strict_checks(columns: Sequence[SourceColumn]) -> dict[int, str]:
+    """Column index → SQL: its value is missing or fits the column's type without loss."""
+    return {
+        i: f"({_ident(f'v{i}')} IS NULL OR {_lossless(_ident(f'v{i}'), c.type)})"
+        for i, c in enumerate(columns)
+        if strict(c)
+    }
+
+
+def lossy_rows(columns: Sequence[SourceColumn], scan: str, *, limit: int | None = None) -> str | None:
+    """SQL: the values (the first ``limit``) that their fixed column's type would change, as (column
+    label, value); ``None`` when no column is checked."""
+    checks = _strict_checks(columns)
+    if not checks:
+        return None
+    parts = [
+        f"SELECT {sql_string(columns[i].label)} AS label, {_ident(f'v{i}')} AS value FROM ({_inner(columns, scan)}) "
+        f"WHERE NOT {check}"
+        for i, check in checks.items()
+    ]
+    union = " UNION ALL ".join(parts)
+    return union if limit is None else f"SELECT * FROM ({union}) LIMIT {int(limit)}"
+
+
+def strict_guard(v: str, index: int, kind: str) -> str:
+    """SQL: text ``v`` as fixed type ``kind``, or stop with ``datavalley:lossy:<index>`` when the value
+    is not one the type holds as it is (``2.5`` for an integer, ``1.999`` for ``decimal(12,2)``, a
+    time of day for a date, a value out of range, text that is no number)."""
+    target = stored_type(kind)
+    return (
+        f"CASE WHEN {v} IS NULL THEN NULL WHEN {_lossless(v, kind)} THEN CAST({v} AS {target}) "
+        f"ELSE error({sql_string(f'datavalley:lossy:{index}')}) END"
+    )
+
+
+def _lossless(v: str, kind: str) -> str:
+    """SQL: does text ``v`` name a value of type ``kind`` exactly (nothing rounded, cut or out of range)?"""
+    upper = kind.upper()
+    fits = f"TRY_CAST({v} AS {kind}) IS NOT NULL"
+    if upper == "DATE":
+        # a timestamp at midnight names the date; any other time of day would be cut off
+        return (
+            f"({fits} AND (TRY_CAST({v} AS TIMESTAMP) IS NULL "
+            f"OR TRY_CAST({v} AS TIMESTAMP) = CAST(TRY_CAST({v} AS DATE) AS TIMESTAMP)))"
+        )
+    if m := _DECIMAL_TYPE.fullmatch(upper.replace(" ", "")):
+        scale = int(m.group(2))
+        fraction = r"(\.0*)?" if scale == 0 else rf"(\.[0-9]{{0,{scale}}}0*)?|\.[0-9]{{1,{scale}}}0*"
+        pattern = rf"\s*[-+]?([0-9]+{fraction})\s*"
+    else:  # whole numbers: digits, maybe a sign, maybe a point followed by zeros only
+        pattern = _WHOLE_NUMBER
+    return f"({fits} AND regexp_full_match({v}, {sql_string(pattern)}))"
 
 
 def _widen(index: int, to: WidenTo) -> str:

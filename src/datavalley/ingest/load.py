@@ -136,6 +136,40 @@ class _NeedsExact(_Retry):
     """A value failed its guard's cheap test: read again with the exact test (``guards.install``)."""
 
 
+class _Lossy(Exception):
+    """A value would change in its fixed column's type (``guards.strict_guard``): explained by
+    :func:`_lossy_error`, which reads the file again for the value."""
+
+    def __init__(self, index: int) -> None:
+        super().__init__(f"column {index} would lose a value")
+        self.index = index
+
+
+def _lossy_error(
+    con: duckdb.DuckDBPyConnection, columns: list[SourceColumn], scan: str, index: int, source: SourceFile
+) -> InvalidInput:
+    column = columns[index]
+    sql = guards.lossy_rows(
+        [c if i == index else _unchecked(c) for i, c in enumerate(columns)], scan, limit=1
+    )
+    try:
+        found = con.execute(sql).fetchall() if sql else []
+    except duckdb.Error:
+        found = []
+    value = f"`{found[0][1]}`" if found else "a value"
+    return InvalidInput.for_field(
+        "source",
+        f"{source.name}: {value} does not fit column `{column.label}` ({column.type.lower()}) as it is: "
+        "it would be rounded or cut, or it is out of range or no such value. Fix the file, load with "
+        "--on-error skip to leave such rows out, or give the column another type "
+        "(--schema; --mode overwrite for a table that has it)",
+    )
+
+
+def _unchecked(column: SourceColumn) -> SourceColumn:
+    return SourceColumn(column.label, column.type, fixed=True, natural=column.type)
+
+
 def _explain(exc: BaseException, source: SourceFile, columns: list[SourceColumn]) -> DataValleyError:
     """A DuckDB error about the input, as a message naming the file, line and column."""
     text = str(exc)
@@ -325,14 +359,20 @@ def _load_one(
                 if not found:
                     raise InvalidInput.for_field("source", f"{source.name} has no columns")
                 names = column_names([c.label for c in found])
-                columns = _settle_types(found, names, options.types, target_types, widened)
+                columns = _settle_types(
+                    found, names, options.types, target_types, widened, reads_text=reader.reads_text
+                )
                 _check_shape(ref, names, target_types, request.key, mode)
                 scan = reader.scan(source, options, columns)
-                sql = guards.guarded_select(columns, names, scan, exact=exact)
+                skip = options.skip_errors
+                sql = guards.guarded_select(columns, names, scan, exact=exact, skip=skip)
+                lossy = guards.lossy_rows(columns, scan) if skip else None
                 try:
                     version, rows, rejects = _write(
-                        con, sql, reader, source, request, mode, ref, uri, columns, progress, workdir
+                        con, sql, reader, source, request, mode, ref, uri, columns, progress, workdir, lossy
                     )
+                except _Lossy as failed:
+                    raise _lossy_error(con, columns, scan, failed.index, source) from None
                 except _Widen as w:
                     widened[columns[w.index].label] = guards.WIDENED_TYPE[w.to]
                     continue
@@ -387,6 +427,8 @@ def _settle_types(
     fixed: dict[str, str],
     target: dict[str, str],
     widened: dict[str, str],
+    *,
+    reads_text: bool = True,
 ) -> list[SourceColumn]:
     unknown = set(fixed) - {c.label for c in found} - set(names)
     if unknown:
@@ -399,7 +441,8 @@ def _settle_types(
     for column, name in zip(found, names, strict=True):
         kind = fixed.get(column.label) or fixed.get(name) or target.get(name)
         if kind:
-            out.append(SourceColumn(column.label, kind, fixed=True))
+            natural = "VARCHAR" if reads_text else column.type
+            out.append(SourceColumn(column.label, kind, fixed=True, natural=natural))
         else:
             guessed = widened.get(column.label, column.type)
             # a guessed FLOAT would keep only 7 digits: numbers are guessed as doubles at least
@@ -444,12 +487,28 @@ def _write(
     columns: list[SourceColumn],
     progress: Progress,
     workdir: Path,
+    lossy: str | None = None,
 ) -> tuple[int, int, list[Reject]]:
-    """One attempt: stream the typed scan into the table as one commit; (version, rows, rejects)."""
+    """One attempt: stream the typed scan into the table as one commit; (version, rows, rejects).
+
+    ``lossy`` (with ``--on-error skip``) lists the values left out because their fixed column's type
+    would change them (``guards.lossy_rows``): they become rejects too.
+    """
     rejects: list[Reject] = []
 
     def end_check() -> None:
         rejects.extend(reader.rejects(con))
+        if lossy is not None:
+            for label, value in con.execute(lossy).fetchall():
+                kind = next(c.type for c in columns if c.label == label)
+                rejects.append(
+                    Reject(
+                        None,
+                        label,
+                        f"`{value}` does not fit the column's type {kind.lower()} as it is",
+                        value,
+                    )
+                )
         for r in rejects:
             if r.column and r.error.startswith("CAST"):
                 index = next((i for i, c in enumerate(columns) if c.label == r.column), None)
@@ -598,6 +657,8 @@ def _write_staged(
 def _translate(exc: BaseException, source: SourceFile, columns: list[SourceColumn]) -> BaseException:
     if guards.NEEDS_EXACT in str(exc):
         return _NeedsExact()
+    if m := guards.LOSSY.search(str(exc)):
+        return _Lossy(int(m.group(1)))
     if m := guards.WIDEN.search(str(exc)):
         return _Widen(int(m.group(1)), m.group(2))
     if m := _CONVERT.search(str(exc)):  # a guessed date, time or boolean type met a value it cannot hold
@@ -623,13 +684,23 @@ def _merge(
     check = duckdb.connect()
     try:
         keys = ", ".join(f'"{k}"' for k in key)
+        missing = " OR ".join(f'"{k}" IS NULL' for k in key)
+        empty = check.execute(
+            f"SELECT count(*) FROM read_parquet({sql_string(str(staged))}) WHERE {missing}"
+        ).fetchone()[0]
+        if empty:
+            raise InvalidInput.for_field(
+                "key",
+                f"{empty} row(s) of the file have no value in key column(s) {', '.join(f'`{k}`' for k in key)}; "
+                "an upsert matches rows by their key, so every row needs one",
+            )
         dupes = check.execute(
             f"SELECT {keys}, count(*) FROM read_parquet({sql_string(str(staged))}) GROUP BY ALL HAVING count(*) > 1 LIMIT 1"
         ).fetchall()
     finally:
         check.close()
     if dupes:
-        shown = ", ".join(f"{k}={v!r}" for k, v in zip(key, dupes[0][:-1], strict=True))
+        shown = ", ".join(f"{k} = {v}" for k, v in zip(key, dupes[0][:-1], strict=True))
         raise InvalidInput.for_field(
             "key",
             f"the file has {dupes[0][-1]} rows with the same key ({shown}); an upsert key must be unique",
@@ -713,5 +784,8 @@ def _record(
         else:
             table.columns.append(TableColumn(name=n, position=i, label=c.label, description="", tags=[]))
     if replace:
-        table.columns = [c for c in table.columns if c.name in set(names)]
+        # the notes of columns this version drops are kept after the others: older versions still have
+        # those columns, and their tags still mask them there (and again after a rollback)
+        for i, note in enumerate((c for c in table.columns if c.name not in set(names)), start=len(names)):
+            note.position = i
     session.flush()

@@ -27,6 +27,8 @@ class SourceColumn:
     label: str
     type: str  # DuckDB type name
     fixed: bool = False  # given by --schema or by the table appended to: never widened
+    #: for a fixed column: the type the reader delivers its values in (``VARCHAR`` for text formats)
+    natural: str | None = None
 
 
 @dataclass
@@ -68,6 +70,9 @@ class Reader(Protocol):
 
     def rejects(self, con: duckdb.DuckDBPyConnection) -> list[Reject]: ...
 
+    #: whether values arrive as text (CSV, JSON, sheets) rather than typed (Parquet)
+    reads_text: bool
+
 
 def sql_string(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
@@ -82,6 +87,8 @@ _DELIMITERS = ",\t;|"
 
 class CsvReader:
     """CSV, TSV and other delimited text; the delimiter is sniffed, the encoding detected."""
+
+    reads_text = True  # every value arrives as text (see ``strict``)
 
     def prepare(self, source: SourceFile, options: ReadOptions, workdir: Path) -> list[SourceFile]:
         with source.path.open("rb") as f:
@@ -146,7 +153,7 @@ class CsvReader:
             raise InvalidInput.for_field("source", f"{source.name} has no readable header line") from None
 
     def scan(self, source: SourceFile, options: ReadOptions, columns: list[SourceColumn]) -> str:
-        types = {c.label: ("VARCHAR" if guarded(c) else c.type) for c in columns}
+        types = {c.label: ("VARCHAR" if as_text(c) else c.type) for c in columns}
         return (
             f"read_csv({sql_string(str(source.path))}, {self._options(source, options)}, "
             f"auto_detect=false, columns={sql_struct(types)})"
@@ -159,10 +166,15 @@ class CsvReader:
             ).fetchall()
         except duckdb.Error:
             return []
-        return [
-            Reject(line, column, f"{kind}: {message}", original)
-            for line, column, kind, original, message in rows
-        ]
+        seen: set[int] = set()
+        out = []
+        for line, column, kind, original, message in rows:
+            if line is not None:
+                if line in seen:  # DuckDB may report one bad line more than once
+                    continue
+                seen.add(line)
+            out.append(Reject(line, column, f"{kind}: {message}", original))
+        return out
 
 
 @functools.lru_cache(maxsize=64)
@@ -197,6 +209,39 @@ _GUARDED = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UBIGINT", "U
 def guarded(column: SourceColumn) -> bool:
     """Inferred numbers are read as text and converted with a check (leading zeros, precision)."""
     return not column.fixed and column.type.upper() in _GUARDED
+
+
+_STRICT = {
+    "TINYINT",
+    "SMALLINT",
+    "INTEGER",
+    "BIGINT",
+    "HUGEINT",
+    "UTINYINT",
+    "USMALLINT",
+    "UINTEGER",
+    "UBIGINT",
+}
+
+
+def strict(column: SourceColumn) -> bool:
+    """A fixed whole-number, decimal or date column whose values arrive in another type.
+
+    DuckDB's own conversion would round ``2.5`` into an integer column, ``1.999`` into ``decimal(12,2)``
+    and cut the time off a timestamp for a date; such a column is read as text and converted with a
+    check that nothing is lost (``guards.strict_guard``).
+    """
+    if not column.fixed:
+        return False
+    kind = column.type.upper()
+    if kind not in _STRICT and kind != "DATE" and not kind.startswith("DECIMAL"):
+        return False
+    return column.natural is None or column.natural.upper() != kind
+
+
+def as_text(column: SourceColumn) -> bool:
+    """Does a text format read this column as text (for a guard to convert)?"""
+    return guarded(column) or strict(column)
 
 
 READERS: dict[str, Reader] = {"csv": CsvReader()}

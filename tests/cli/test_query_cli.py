@@ -46,6 +46,8 @@ def test_query_bad_input_is_one_line_and_writes_nothing(ready, tmp_path):
     assert missing.exit_code == 1 and "did you mean `stats.people.people`" in missing.output
     assert ready("query", "SELECT 1", "-f", "xml").exit_code == 2
     assert ready("query", "SELECT :a").exit_code == 2
+    nowhere = ready("query", "SELECT 1", "-f", "csv", "-o", str(tmp_path / "no" / "such" / "x.csv"))
+    assert nowhere.exit_code == 2 and "does not exist" in nowhere.output and "Traceback" not in nowhere.output
 
 
 def test_data_api_lifecycle(ready):

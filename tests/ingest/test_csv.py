@@ -130,6 +130,15 @@ def test_a_forced_wrong_encoding_names_the_line(loader):
         loader.detail("wrong")
 
 
+def test_utf16_forced_on_a_file_without_a_byte_order_mark_is_a_clear_error(loader):
+    path = loader.write("plain.csv", "id,name\n1,a\n")
+    with pytest.raises(InvalidInput, match="cannot be read as utf-16") as info:
+        loader.load(path, encoding="utf-16")
+    assert "--encoding" in info.value.message
+    with pytest.raises(NotFound):
+        loader.detail("plain")
+
+
 @pytest.mark.parametrize("delimiter", ["\t", ";", "|"])
 def test_delimiters_are_sniffed(loader, delimiter):
     path = loader.write(

@@ -39,7 +39,11 @@ def _sink(output: Path | None) -> Iterator[IO[bytes]]:
         return
     partial = output.with_name(output.name + ".partial")
     try:
-        with partial.open("wb") as handle:
+        handle = partial.open("wb")
+    except OSError as exc:
+        raise InvalidInput.for_field("output", f"{output} cannot be written: {exc.strerror}") from None
+    try:
+        with handle:
             yield handle
         partial.replace(output)  # a failed query leaves no half-written file behind
     finally:
@@ -64,6 +68,10 @@ def run_and_print(
     sql: str, values: dict[str, Any], fmt: CliFormat, output: Path | None, *, path: str = "sql"
 ) -> None:
     """Run a query as the CLI's caller and print or write its result in ``fmt``."""
+    if output is not None and not output.parent.is_dir():  # before the query runs (and is audited)
+        raise InvalidInput.for_field(
+            "output", f"folder {output.parent} does not exist; create it or choose another --output"
+        )
     from datavalley.query import service
     from datavalley.query.formats import DOWNLOADS
 

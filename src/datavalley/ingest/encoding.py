@@ -90,6 +90,12 @@ def transcode(path: Path, encoding: str, target: Path) -> Path:
                     f"{path.name} line {bad_line} is not valid {encoding}; "
                     "give the file's real encoding with --encoding (utf-8, gbk, gb18030, utf-16 ...)",
                 ) from None
+            except UnicodeError as exc:  # utf-16 / utf-32 without a byte-order mark, say
+                raise InvalidInput.for_field(
+                    "encoding",
+                    f"{path.name} cannot be read as {encoding} ({exc}); give the file's real encoding "
+                    "with --encoding (utf-8, gbk, gb18030, utf-16le ...)",
+                ) from None
             out.write(text.lstrip("\ufeff") if line == 1 and text else text)
             line += chunk.count(b"\n")
             if not chunk:

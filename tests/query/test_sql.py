@@ -20,6 +20,7 @@ from datavalley.errors import InvalidInput
 from datavalley.query import allowlist
 from datavalley.query.sql import (
     SqlError,
+    SqlRefused,
     TableRef,
     check_predicate,
     check_query,
@@ -334,9 +335,15 @@ def test_runs_time_travel_against_its_own_relation(con):
     assert rows == [(1, 9), (2, 18)]
 
 
-def test_quoted_keywords_stay_columns(con):
-    # bare `user` would be DuckDB's current_user; rendered quoted it is the column
-    assert _run(con, "SELECT user FROM gz.stats.people ORDER BY id LIMIT 1") == [("u1",)]
+def test_columns_named_like_duckdbs_session_functions_are_named_with_their_table(con):
+    assert _run(con, "SELECT p.user FROM gz.stats.people p ORDER BY id LIMIT 1") == [("u1",)]
+    assert _run(con, 'SELECT people."user" FROM gz.stats.people ORDER BY id LIMIT 1') == [("u1",)]
+    # bare, DuckDB answers with its own session's user or schema wherever no column has the name
+    for name in ("user", '"user"', "current_schema", "current_role", '"current_catalog"'):
+        with pytest.raises(SqlRefused, match="name the column with its table"):
+            check_query(f"SELECT {name} FROM gz.stats.counties")
+    with pytest.raises(SqlRefused, match=r"bare `user` is not allowed \(line 1, column 8\)"):
+        check_query("SELECT user")
 
 
 @pytest.mark.parametrize(

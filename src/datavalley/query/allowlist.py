@@ -197,6 +197,13 @@ def function_classes() -> dict[type[exp.Expression], str]:
     return kinds
 
 
+#: names DuckDB reads as a function (its session's user, schema, catalog) when no column has them,
+#: quoted or not: a bare column by one of these names is refused, a qualified one (``t.user``) is fine
+SPECIAL_NAMES = frozenset(
+    {"user", "current_user", "session_user", "current_role", "current_schema", "current_catalog"}
+)
+
+
 def function_kind(node: exp.Expression) -> str | None:
     """``scalar``, ``aggregate`` or ``window`` if the function call ``node`` is allowed, else None."""
     if type(node) is exp.Anonymous:
@@ -491,6 +498,17 @@ class Checker:
                 node,
                 f"the name `{node.name}` is reserved: names starting with `{RELATION_PREFIX}` are"
                 " DataValley's own",
+            )
+        if (
+            isinstance(node, exp.Column)
+            and not self.predicate  # a row filter's columns are checked against the table's own
+            and not node.table
+            and node.name.lower() in SPECIAL_NAMES
+        ):
+            raise self.refuse(
+                node,
+                f"a bare `{node.name}` is not allowed: where no column has that name, DuckDB reads it as "
+                f"its own `{node.name.lower()}` function; name the column with its table, as `t.{node.name}`",
             )
         if isinstance(node, exp.PropertyEQ) and not isinstance(node.parent, exp.Struct):
             raise self.refuse(node, "named function arguments (`name := value`) are not allowed")

@@ -136,8 +136,8 @@ SELECT * FROM org.ds.t WHERE NOT (a = 1 OR b <> 2) AND c != 3 AND d <= 4 AND e >
 SELECT a COLLATE NOCASE FROM org.ds.t ORDER BY 1
 SELECT 'it''s', 'a;b', '-- not a comment', '/* nor this */', '"quoted"' ==> SELECT 'it''s', 'a;b', '-- not a comment', '/* nor this */', '"quoted"'
 SELECT 'back\slash', '贵州', '' ==> SELECT 'back\slash', '贵州', ''
-SELECT "weird ""name""", "select", "user", "current_schema" FROM org.ds.t ==> SELECT "weird ""name""", "select", "user", "current_schema" FROM "__dv_t0" AS "t"
-SELECT user, current_role, current_schema FROM org.ds.t ==> SELECT "user", "current_role", "current_schema" FROM "__dv_t0" AS "t"
+SELECT "weird ""name""", "select", t."user", t."current_schema" FROM org.ds.t ==> SELECT "weird ""name""", "select", "t"."user", "t"."current_schema" FROM "__dv_t0" AS "t"
+SELECT t.user, t.current_role, x.current_schema FROM org.ds.t, org.ds.u x ==> SELECT "t"."user", "t"."current_role", "x"."current_schema" FROM "__dv_t0" AS "t", "__dv_t1" AS "x"
 
 # --- lists, structs, unnest ----------------------------------------------------------------------------
 SELECT [1, 2, 3], [1, 2][1], {'k': 1, 'v': 'x'}, list_value(1, 2), len([1]), list_contains([1], 1)

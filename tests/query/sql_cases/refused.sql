@@ -47,6 +47,11 @@ SELECT getvariable('x') ==> function `getvariable` is not allowed
 SELECT version() ==> function `version` is not allowed
 SELECT current_database() ==> function `current_database` is not allowed
 SELECT current_schema() ==> function `current_schema` is not allowed
+SELECT current_schema ==> a bare `current_schema` is not allowed
+SELECT "user" FROM org.ds.t ==> a bare `user` is not allowed
+SELECT id FROM org.ds.t WHERE current_role = 'x' ==> a bare `current_role` is not allowed
+SELECT current_catalog ==> `current_catalog` is not allowed
+SELECT session_user ==> `session_user` is not allowed
 SELECT current_schemas(true) ==> function `current_schemas` is not allowed
 SELECT current_query() ==> function `current_query` is not allowed
 SELECT current_user() ==> is not allowed

@@ -129,6 +129,7 @@ def test_refused(query, expected):
     else:
         assert error.code == "sql_refused", error.message
     assert fragment in error.message
+    assert "sqlglot" not in error.message and "<class" not in error.message  # no parser internals
     assert error.status == 400
     body = error.to_dict()["error"]
     assert body["code"] == error.code and body["details"][0]["field"] == "sql"

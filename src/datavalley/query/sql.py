@@ -178,6 +178,15 @@ def _scan(sql: str) -> _Scan:
     if keyword not in _ALLOWED_STARTS:
         reason = allowlist.STATEMENT_REASONS.get(keyword, "only SELECT queries are accepted")
         shown = keyword if WORD_RE.fullmatch(keyword) else first.text
+        if first.token_type == TokenType.VAR and keyword not in allowlist.STATEMENT_REASONS:
+            # a word SQL does not know at all: most likely a typo
+            raise _refuse_token(
+                sql,
+                first,
+                f"`{shown}` does not start a query: a query starts with SELECT, WITH, VALUES, FROM or "
+                "EXPLAIN (check the spelling)",
+                SqlSyntaxError,
+            )
         raise _refuse_token(sql, first, f"`{shown}` statements are not allowed: {reason}")
 
     depth = 0
@@ -288,6 +297,8 @@ def _syntax_error(sql: str, error: sqlglot.errors.ParseError) -> SqlSyntaxError:
     highlight = str(info.get("highlight") or "")
     description = str(info.get("description") or "invalid syntax")
     description = description.replace("Invalid expression / Unexpected token", "unexpected text")
+    if description.startswith("Required keyword:"):  # sqlglot's own words, naming its classes
+        description = "something is missing here: the clause or expression is not finished"
     if isinstance(line, int) and isinstance(col, int):
         if highlight and "\n" not in highlight and col >= len(highlight):
             col = col - len(highlight) + 1  # sqlglot points at the last character of the token

@@ -230,11 +230,14 @@ SELECT * FROM org.ds.t WHERE a = :_x ==> parameter `:_x` is not allowed
 
 # --- syntax errors and limits -------------------------------------------------------------------------
 SELECT * FROM org.ds.t WHERE ==> [syntax] syntax error
+SELECT * FROM org.ds.t WHERE ==> [syntax] the clause or expression is not finished
+SELECT * FROM org.ds.t ORDER BY ==> [syntax] something is missing here
+SELECT 1 + ==> [syntax] something is missing here
 SELECT 'unterminated ==> [syntax] unterminated string, quoted name or comment starting at line 1, column 8
 SELECT "unterminated ==> [syntax] unterminated string
 SELECT * FROM org.ds.t WHERE a = (1 ==> [syntax]
-SELEC 1 ==> `SELEC` statements are not allowed: only SELECT queries are accepted
-HELLO ==> `HELLO` statements are not allowed
+SELEC 1 ==> [syntax] `SELEC` does not start a query: a query starts with SELECT, WITH, VALUES, FROM or EXPLAIN (check the spelling)
+HELLO ==> [syntax] `HELLO` does not start a query
 SELECT uuid() ==> function `uuid` is not allowed
 SELECT s.k FROM (SELCT {'k': 1} AS s) ub ==> [syntax] the query could not be read unambiguously
 SELECT * FROM unnest([1, 2]) AS (x) ==> [syntax] the query could not be read unambiguously

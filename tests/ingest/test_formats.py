@@ -206,6 +206,18 @@ def test_gzip_and_zip_archives_are_unpacked(loader, tmp_path):
     ]
 
 
+def test_a_zip_member_that_fails_says_which_tables_were_loaded_before_it(loader, tmp_path):
+    archive = tmp_path / "mixed.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("good.csv", "id\n1\n")
+        z.writestr("bad.csv", 'id,name\n1,"never closed\n')
+    with pytest.raises(InvalidInput) as raised:
+        load_all(loader, archive)
+    assert "bad.csv" in raised.value.message
+    assert "Loaded from mixed.zip before this failed: `stats/people/good` (version 0)" in raised.value.message
+    assert rows_of(loader, "good") == [{"id": 1}]
+
+
 # --- Parquet ---------------------------------------------------------------------------------------
 
 

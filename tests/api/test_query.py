@@ -10,6 +10,7 @@ import pytest
 
 from datavalley.catalog import service as catalog
 from datavalley.catalog.schemas import DatasetUpdate
+from tests.factories import make_dataset, make_org
 from tests.query.tables import PEOPLE_CSV, csv_text, load_table
 
 
@@ -127,6 +128,28 @@ def test_saved_query_published_as_a_data_api(loaded, client_as, anonymous, app):
     assert [q["name"] for q in listed["data"]] == ["above"]
     assert loaded.delete("/api/v1/apis/stats/above").status_code == 204
     assert_error(member.get("/api/v1/apis/stats/above", params={"city": "x"}), 404)
+
+
+def test_a_data_api_may_name_only_tables_its_author_sees(loaded, client_as, app, tmp_path):
+    rt = app.state.runtime
+    with rt.session() as session:  # health/secret: not shared outside health
+        make_org(session, "health")
+        make_dataset(session, "health/secret", sharing="none", state="published")
+    load_table(rt, tmp_path, "files", csv_text(["id"], [[1]]), dataset="health/secret")
+    editor = client_as("li", stats="editor")
+    for sql in (
+        "SELECT * FROM health.secret.files",
+        "SELECT * FROM health.secret",
+        "SELECT * FROM stats.nope",
+    ):
+        refused = editor.post("/api/v1/apis/stats", json={"name": "peek", "sql": sql})
+        error = assert_error(refused, 404)
+        assert "does not exist" in error["message"]
+    assert editor.get("/api/v1/apis/stats/peek").status_code == 404  # nothing was saved
+    ok = editor.post(
+        "/api/v1/apis/stats", json={"name": "fine", "sql": "SELECT count(*) AS n FROM stats.people"}
+    )
+    assert ok.status_code == 201, ok.text
 
 
 def test_saved_query_definitions_are_checked(loaded):

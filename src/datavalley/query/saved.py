@@ -122,6 +122,19 @@ def _check_definition(data: SavedQueryCreate) -> None:
             convert_value(spec, spec.default, field="parameters")
 
 
+def _check_tables_visible(session: Session, caller: Caller, sql: str) -> None:
+    """Every table the SQL names is one its author sees: a published definition must not name
+    tables hidden from the author (each call still reads under the caller's own rules)."""
+    from datavalley.query import service  # the query service builds on this module's models
+
+    known = set(service.visible_table_names(session, caller))
+    for ref in sqlcheck.check_query(sql).tables:
+        name = ".".join(ref.parts)
+        if name in known or (len(ref.parts) == 2 and any(k.startswith(name + ".") for k in known)):
+            continue
+        raise service.table_not_found(session, caller, ref, f"table `{name}` does not exist")
+
+
 def _organization(session: Session, org: str) -> Organization:
     found = session.scalar(select(Organization).where(Organization.name == org))
     if found is None:
@@ -145,6 +158,7 @@ def create_saved_query(
     organization = _organization(session, org)
     check_may_edit(caller, org, "saving a data API")
     _check_definition(data)
+    _check_tables_visible(session, caller, data.sql)
     record = SavedQuery(
         organization_id=organization.id,
         name=data.name,

@@ -126,7 +126,7 @@ def limits_from(settings: Settings) -> QueryLimits:
 # --- resolving table names ----------------------------------------------------------------------
 
 
-def _visible_table_names(session: Session, caller: Caller) -> list[str]:
+def visible_table_names(session: Session, caller: Caller) -> list[str]:
     rows = session.execute(
         select(Organization.name, Dataset.name, Table.name)
         .join(Dataset, Dataset.organization_id == Organization.id)
@@ -136,9 +136,9 @@ def _visible_table_names(session: Session, caller: Caller) -> list[str]:
     return [".".join(r) for r in rows]
 
 
-def _not_found(session: Session, caller: Caller, ref: sqlcheck.TableRef, why: str) -> NotFound:
+def table_not_found(session: Session, caller: Caller, ref: sqlcheck.TableRef, why: str) -> NotFound:
     name = ".".join(ref.parts)
-    known = [k for k in _visible_table_names(session, caller) if k != name]
+    known = [k for k in visible_table_names(session, caller) if k != name]
     close = difflib.get_close_matches(name, known, n=1, cutoff=0.5)
     hint = (
         f"; did you mean `{close[0]}`?"
@@ -161,7 +161,7 @@ def _table_names(session: Session, caller: Caller, ref: sqlcheck.TableRef) -> tu
         .order_by(Table.name)
     ).all()
     if not found:
-        raise _not_found(session, caller, ref, f"table `{org}.{dataset}` does not exist")
+        raise table_not_found(session, caller, ref, f"table `{org}.{dataset}` does not exist")
     if len(found) > 1:
         raise BadRequest(
             f"dataset `{org}.{dataset}` has {len(found)} tables ({', '.join(found)}); "
@@ -226,9 +226,9 @@ def resolve_tables(
         try:
             plan = plan_read(session, settings, caller, org, dataset, table)
         except NotFound:
-            if display in _visible_table_names(session, caller):
+            if display in visible_table_names(session, caller):
                 raise  # the catalog has it, its data is gone: say so, not "does not exist"
-            raise _not_found(session, caller, ref, f"table `{display}` does not exist") from None
+            raise table_not_found(session, caller, ref, f"table `{display}` does not exist") from None
         version = _version_at(plan, ref, display)
         name = f"__dv_t{i}_{fresh}"
         inputs.append(_table_input(name, plan, version, display))

@@ -118,6 +118,9 @@ def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+quote = _ident  # a quoted identifier, for the callers that build SQL around a guarded select
+
+
 def guarded_select(
     columns: Sequence[SourceColumn],
     names: Sequence[str],

@@ -146,9 +146,26 @@ class _Lossy(Exception):
 
 
 def _lossy_error(
-    con: duckdb.DuckDBPyConnection, columns: list[SourceColumn], scan: str, index: int, source: SourceFile
-) -> InvalidInput:
+    con: duckdb.DuckDBPyConnection,
+    reader: Reader,
+    options: ReadOptions,
+    columns: list[SourceColumn],
+    scan: str,
+    index: int,
+    source: SourceFile,
+) -> DataValleyError:
+    """Explain a value its fixed column cannot hold as it is, reading the file again for it.
+
+    First as DuckDB would convert the column itself: a value it cannot convert at all (``lots`` for a
+    number) fails there with its line. Otherwise the value converts with a change (``2.5`` rounded):
+    the message names the value, found by the check.
+    """
     column = columns[index]
+    typed = [_unchecked(c) if i == index else c for i, c in enumerate(columns)]
+    try:
+        con.execute(f"SELECT count({guards.quote(column.label)}) FROM {reader.scan(source, options, typed)}")
+    except duckdb.Error as exc:
+        return _explain(exc, source, columns)
     sql = guards.lossy_rows(
         [c if i == index else _unchecked(c) for i, c in enumerate(columns)], scan, limit=1
     )
@@ -160,9 +177,9 @@ def _lossy_error(
     return InvalidInput.for_field(
         "source",
         f"{source.name}: {value} does not fit column `{column.label}` ({column.type.lower()}) as it is: "
-        "it would be rounded or cut, or it is out of range or no such value. Fix the file, load with "
-        "--on-error skip to leave such rows out, or give the column another type "
-        "(--schema; --mode overwrite for a table that has it)",
+        "it would be rounded or cut, or it is out of range. Fix the file, load with --on-error skip to "
+        "leave such rows out, or give the column another type (--schema; --mode overwrite for a table "
+        "that has it)",
     )
 
 
@@ -390,7 +407,7 @@ def _load_one(
                         con, sql, reader, source, request, mode, ref, uri, columns, progress, workdir, lossy
                     )
                 except _Lossy as failed:
-                    raise _lossy_error(con, columns, scan, failed.index, source) from None
+                    raise _lossy_error(con, reader, options, columns, scan, failed.index, source) from None
                 except _Widen as w:
                     widened[columns[w.index].label] = guards.WIDENED_TYPE[w.to]
                     continue

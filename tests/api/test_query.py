@@ -166,3 +166,19 @@ def test_saved_query_definitions_are_checked(loaded):
     }
     assert_error(loaded.post("/api/v1/apis/stats", json=bad_default), 422)
     assert_error(loaded.post("/api/v1/apis/nowhere", json={"name": "x", "sql": "SELECT 1"}), 404)
+
+
+def test_a_parameter_default_may_be_a_json_number_or_boolean(loaded):
+    definition = {
+        "name": "at_least",
+        "sql": "SELECT count(*) AS n FROM stats.people WHERE score >= :min OR :all",
+        "parameters": [
+            {"name": "min", "type": "number", "default": 90},
+            {"name": "all", "type": "boolean", "default": False},
+        ],
+    }
+    created = loaded.post("/api/v1/apis/stats", json=definition)
+    assert created.status_code == 201, created.text
+    assert [p["default"] for p in created.json()["parameters"]] == ["90", "false"]
+    assert loaded.get("/api/v1/apis/stats/at_least").json()["rows"] == [[2]]  # scores of 90 and more
+    assert loaded.get("/api/v1/apis/stats/at_least", params={"all": "true"}).json()["rows"] == [[6]]

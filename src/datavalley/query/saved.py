@@ -48,6 +48,16 @@ class ParameterSpec(BaseModel):
             raise ValueError(f"`{value}` is taken by the call itself ({', '.join(RESERVED)}); rename it")
         return value
 
+    @field_validator("default", mode="before")
+    @classmethod
+    def _default_as_text(cls, value: Any) -> Any:
+        """A JSON number or boolean default means the same as its text (``0`` as ``"0"``)."""
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, int | float | Decimal):
+            return str(value)
+        return value
+
 
 class SavedQueryCreate(BaseModel):
     name: str = Field(max_length=63)

@@ -21,7 +21,7 @@ def test_ingest_then_show_history_rollback(ready, tmp_path):
     first.write_bytes("身份证号码,医院,费用\n52010119900101123X,第一医院,120.5\n".encode("gbk"))
     result = cli("ingest", str(first), "--dataset", "health/visits", "--table", "visits")
     assert result.exit_code == 0, result.output
-    assert "health/visits/visits version 0" in result.output and "1 rows written" in result.output
+    assert "health/visits/visits version 0" in result.output and "1 row written" in result.output
 
     second = tmp_path / "more.csv"
     second.write_text("身份证号码,医院,费用\n520101199001011234,第二医院,80\n", encoding="utf-8")

@@ -322,7 +322,7 @@ def ingest_command(
     for r in results:
         console.print(
             f"[bold green]loaded[/] {r.source} → [bold]{r.table}[/] version {r.version} ({r.mode}): "
-            f"{r.rows_written:,} rows written, table has {r.row_count:,} rows, {r.seconds:.2f} s"
+            f"{_rows(r.rows_written)} written, table has {_rows(r.row_count)}, {r.seconds:.2f} s"
         )
         if r.rows_rejected:
             console.print(f"[bold yellow]{r.rows_rejected:,} row(s) rejected[/]; reasons in {r.rejects_file}")
@@ -350,3 +350,7 @@ def _check_query_options(
             f"{', '.join(given)} {'applies' if len(given) == 1 else 'apply'} to files, not to --query; "
             "a query's columns keep the database's types",
         )
+
+
+def _rows(n: int) -> str:
+    return f"{n:,} row" + ("" if n == 1 else "s")

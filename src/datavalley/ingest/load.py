@@ -492,12 +492,12 @@ def _check_shape(ref: str, names: list[str], target: dict[str, str], key: list[s
         if missing or extra:
             parts = []
             if missing:
-                parts.append(f"lacks column(s) {', '.join(f'`{m}`' for m in missing)}")
+                parts.append(f"lacks column(s) {', '.join(f'`{m}`' for m in missing)} of table `{ref}`")
             if extra:
-                parts.append(f"has column(s) {', '.join(f'`{e}`' for e in extra)} the table does not")
+                parts.append(f"has column(s) {', '.join(f'`{e}`' for e in extra)} that table `{ref}` has not")
             raise InvalidInput.for_field(
                 "source",
-                f"the file {' and '.join(parts)} of table `{ref}`; "
+                f"the file {' and '.join(parts)}; "
                 "use --mode overwrite to replace the table with a new set of columns",
             )
     if mode == "upsert" or key:

@@ -241,7 +241,8 @@ def convert_value(spec: ParameterSpec, text: str, *, field: str | None = None) -
             return datetime.fromisoformat(value.replace("Z", "+00:00"))
     except (ValueError, InvalidOperation):
         pass
-    raise InvalidInput.for_field(field or spec.name, f"`{text}` is not a {spec.type} value")
+    article = "an" if spec.type[0] in "aeiou" else "a"
+    raise InvalidInput.for_field(field or spec.name, f"`{text}` is not {article} {spec.type} value")
 
 
 def call_values(query: SavedQueryPublic, given: dict[str, str]) -> dict[str, Any]:

@@ -47,6 +47,8 @@ def test_json_page_and_cursor_to_the_end(loaded):
         body = loaded.post("/api/v1/query", json={"cursor": body["next"]}).json()
         seen += [r[0] for r in body["rows"]]
     assert sorted(seen) == list(range(12_345))
+    with_format = loaded.post("/api/v1/query", json={"cursor": first.json()["next"], "format": "csv"})
+    assert "a cursor pages JSON results only" in assert_error(with_format, 422)["message"]
 
 
 def test_streamed_formats(loaded):

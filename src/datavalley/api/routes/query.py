@@ -9,6 +9,7 @@ from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from datavalley.api.deps import get_caller, get_runtime
+from datavalley.errors import InvalidInput
 from datavalley.query import service
 from datavalley.query.formats import DOWNLOADS
 from datavalley.query.service import QueryRequest, QueryResult, ResultFormat
@@ -39,6 +40,12 @@ def _answer(http: Request, request: QueryRequest) -> Response:
         with rt.session() as session:
             result = service.run_query(session, rt.settings, caller, request)
         return Response(result.model_dump_json(), media_type="application/json")
+    if request.cursor:
+        raise InvalidInput.for_field(
+            "cursor",
+            f"a cursor pages JSON results only; `{request.format}` streams every row at once: "
+            "send the SQL with that format instead",
+        )
     with rt.session() as session:
         stream = service.stream_query(
             session, rt.settings, caller, request.sql or "", request.params, sessions=rt.session

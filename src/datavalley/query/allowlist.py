@@ -314,8 +314,8 @@ SPECIAL_REFUSALS: dict[type[exp.Expression], str] = {
     exp.National: "N'...' strings are not allowed: write strings in single quotes",
     exp.UnicodeString: "U&'...' strings are not allowed: write strings in single quotes",
     exp.Lock: "row locks (FOR UPDATE / FOR SHARE) are not supported",
-    exp.JSONExtract: "JSON operators (->, ->>) are not supported",
-    exp.JSONExtractScalar: "JSON operators (->, ->>) are not supported",
+    exp.JSONExtract: "JSON extraction (json_extract, ->, ->>) is not supported",
+    exp.JSONExtractScalar: "JSON extraction (json_extract_string, ->, ->>) is not supported",
 }
 
 

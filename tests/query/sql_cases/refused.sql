@@ -212,7 +212,8 @@ SELECT * FROM org.ds.t TABLESAMPLE 10 ==> sampling (USING SAMPLE / TABLESAMPLE) 
 SELECT $$abc$$ ==> dollar-quoted strings are not allowed
 SELECT e'\\x41' ==> escape strings (E'...') are not allowed
 SELECT x'41' ==> [syntax] syntax error
-SELECT a->>'x' FROM org.ds.t ==> JSON operators (->, ->>) are not supported
+SELECT a->>'x' FROM org.ds.t ==> JSON extraction (json_extract_string, ->, ->>) is not supported
+SELECT json_extract(a, '$.x') FROM org.ds.t ==> JSON extraction (json_extract, ->, ->>) is not supported
 SELECT strptime('2020', format := '%Y') ==> named function arguments
 SELECT a::json FROM org.ds.t ==> type `JSON` is not allowed
 SELECT a::struct(x int) FROM org.ds.t ==> type `STRUCT(x INT)` is not allowed

@@ -293,7 +293,7 @@ def test_rollback_makes_an_old_version_current(loader):
     with loader.rt.session() as s:
         detail = rollback_table(s, loader.rt.settings, "stats", "people", "t", to_version=0)
     assert (detail.version, detail.row_count) == (2, 1)
-    assert detail.versions[0].mode == "rollback"
+    assert (detail.versions[0].mode, detail.versions[0].rows_written) == ("rollback", 1)
     with pytest.raises(InvalidInput), loader.rt.session() as s:
         rollback_table(s, loader.rt.settings, "stats", "people", "t", to_version=7)
 

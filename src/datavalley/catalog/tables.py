@@ -224,6 +224,7 @@ def rollback_table(
         raise Conflict(f"table `{where.ref}` is already at version {newest}")
     from deltalake import CommitProperties
 
+    rows = delta.row_count(delta.open_delta(where.uri, version=to_version, name=f"table `{where.ref}`"))
     try:
         dt.restore(
             to_version,
@@ -232,6 +233,7 @@ def rollback_table(
                     delta.COMMIT_MODE: "rollback",
                     delta.COMMIT_USER: user or delta.default_user(),
                     delta.COMMIT_SOURCE: f"version {to_version}",
+                    delta.COMMIT_ROWS: str(rows),  # the rows the table holds again, for its history
                 }
             ),
         )

@@ -123,3 +123,17 @@ def test_ingest_from_url(settings, file_server):
         assert r.json()["data"][0]["table"] == "stats/people/counties"
         r = c.post("/api/v1/datasets/stats/people/ingest/url", json={"url": f"{file_server}/missing.csv"})
         assert r.status_code == 422 and "404" in r.json()["error"]["message"]
+
+
+def test_upload_errors_name_http_parameters_not_command_line_options(ds):
+    r = ds.post("/api/v1/datasets/stats/people/ingest?filename=x.csv", content=b"a,b\n1,2,3\n")
+    error = r.json()["error"]
+    assert (
+        r.status_code == 422
+        and "`on_error=skip`" in error["message"]
+        and "--on-error" not in error["message"]
+    )
+    assert "`on_error=skip`" in error["details"][0]["message"]
+    ds.post("/api/v1/datasets/stats/people/ingest?filename=y.csv", content=b"a\n1\n")
+    again = ds.post("/api/v1/datasets/stats/people/ingest?filename=y.csv", content=b"a\n1\n").json()["error"]
+    assert "--mode" not in again["message"] and "`mode=append`" in again["message"]

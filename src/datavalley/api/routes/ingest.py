@@ -8,6 +8,7 @@ query parameters. Large files are spooled to disk while they arrive; nothing is 
 from __future__ import annotations
 
 import ipaddress
+import re
 import shutil
 import socket
 import uuid
@@ -23,8 +24,9 @@ from starlette.datastructures import UploadFile
 
 from datavalley.access.policy import check_dataset_editable
 from datavalley.api.deps import CallerDep, RuntimeDep
-from datavalley.errors import BadRequest, InvalidInput
-from datavalley.ingest.load import IngestRequest, OnError, WriteMode, ingest
+from datavalley.errors import BadRequest, DataValleyError, ErrorDetail, InvalidInput
+from datavalley.ingest.load import IngestRequest, IngestResult, OnError, WriteMode, ingest
+from datavalley.runtime import Runtime
 
 router = APIRouter(prefix="/datasets/{org}/{dataset}", tags=["ingest"])
 CHUNK = 1 << 20
@@ -56,6 +58,25 @@ class IngestFromUrl(BaseModel):
     encoding: str | None = None
     on_error: OnError = "fail"
     sheet: str | None = None
+
+
+#: a command-line option in a message (``--on-error skip``), said as the HTTP parameter it is here
+_OPTION = re.compile(r"--([a-z][a-z-]*)(?: ([a-z0-9][a-z0-9_-]*))?")
+
+
+def _as_parameters(text: str) -> str:
+    return _OPTION.sub(lambda m: f"`{m.group(1).replace('-', '_')}={m.group(2) or '…'}`", text)
+
+
+def _ingest(rt: Runtime, request: IngestRequest) -> list[IngestResult]:
+    """``ingest``, its errors worded for an HTTP caller (parameters, not command-line options)."""
+    try:
+        return ingest(rt, request)
+    except DataValleyError as exc:
+        exc.message = _as_parameters(exc.message)
+        exc.args = (exc.message,)
+        exc.details = [ErrorDetail(d.field, _as_parameters(d.message)) for d in exc.details]
+        raise
 
 
 def _key_list(key: str | None) -> list[str]:
@@ -131,7 +152,7 @@ async def upload_file(
             sheet=sheet,
             user=caller.name,
         )
-        results = await run_in_threadpool(ingest, rt, ingest_request)
+        results = await run_in_threadpool(_ingest, rt, ingest_request)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     data = [IngestResultPublic(**asdict(r)) for r in results]
@@ -168,7 +189,7 @@ def ingest_url(
     check_public_url(body.url, allow_private=rt.settings.ingest_allow_private_urls)
     if not body.url:
         raise BadRequest("give the url to load from")
-    results = ingest(
+    results = _ingest(
         rt,
         IngestRequest(
             source=body.url,

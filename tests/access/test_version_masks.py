@@ -101,3 +101,42 @@ def test_a_grant_of_listed_columns_shows_no_other_column_of_an_older_version(wor
     sql = consumer.post("/api/v1/query", json={"sql": "SELECT * FROM health.cond.t FOR VERSION AS OF 0"})
     assert rows.status_code == 200 and set(rows.json()["rows"][0]) == {"id", "note"}
     assert sql.status_code == 200 and [c["name"] for c in sql.json()["columns"]] == ["id", "note"]
+
+
+def test_a_grants_own_mask_holds_in_versions_that_still_have_the_column(app, client_as, tmp_path):
+    rt = app.state.runtime
+    text = csv_text(["id", "salary"], [[1, "s3cr3t-value"]])
+    load_table(rt, tmp_path, "t", text, dataset="health/pay")
+    with rt.session() as session:
+        catalog.update_dataset(
+            session, "health", "pay", DatasetUpdate(state="published", sharing="conditional")
+        )
+    consumer = client_as("analyst", stats="member")
+    with rt.session() as session:
+        grants.create_grant(
+            session,
+            rt.settings,
+            AUTHORITY,
+            grants.GrantCreate(
+                dataset="health/pay",
+                organization="stats",
+                purpose="pay study",
+                tables={"t": grants.TableRule(masks={"salary": "null"})},  # every column, salary nulled
+            ),
+        )
+    load_table(rt, tmp_path, "t", csv_text(["id"], [[2]]), dataset="health/pay", mode="overwrite")
+    rows = consumer.get("/api/v1/datasets/health/pay/tables/t/rows", params={"version": 0})
+    sql = consumer.post("/api/v1/query", json={"sql": "SELECT * FROM health.pay.t FOR VERSION AS OF 0"})
+    for answer in (rows, sql):
+        assert answer.status_code == 200, answer.text
+        assert "s3cr3t" not in answer.text
+    assert rows.json()["rows"] == [{"id": 1, "salary": None}]
+
+
+def test_the_sql_console_lists_the_newest_versions_columns(world, client_as):
+    from datavalley.access.policy import ANONYMOUS
+    from datavalley.web.routes.sql import queryable_tables
+
+    with world.session() as session:
+        found = {t.ref: t.columns for t in queryable_tables(session, world.settings, ANONYMOUS)}
+    assert [name for name, _masked in found["health.open.t"]] == ["id", "note"]

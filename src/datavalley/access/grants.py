@@ -527,8 +527,8 @@ def _plan(
         columns, every_column = all_columns, True
     masks = _tag_masks(table, None if every_column else columns)
     for col, text in ((rule.masks or {}) if rule else {}).items():
-        if col not in columns:
-            continue
+        if not every_column and col not in columns:
+            continue  # not readable at all; with every column, older versions may still hold it
         mask = parse_mask(text)
         if mask is None:
             masks.pop(col, None)

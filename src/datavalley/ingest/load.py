@@ -819,8 +819,10 @@ def _record(
         else:
             table.columns.append(TableColumn(name=n, position=i, label=c.label, description="", tags=[]))
     if replace:
-        # the notes of columns this version drops are kept after the others: older versions still have
-        # those columns, and their tags still mask them there (and again after a rollback)
-        for i, note in enumerate((c for c in table.columns if c.name not in set(names)), start=len(names)):
-            note.position = i
+        # the notes of columns this version drops are kept, at negative positions (not in the newest
+        # version): older versions still have those columns, and their tags still mask them there (and
+        # again after a rollback, or when a later load brings the column back)
+        dropped = (c for c in table.columns if c.name not in set(names))
+        for k, note in enumerate(dropped):
+            note.position = -1 - k
     session.flush()

@@ -48,7 +48,8 @@ def queryable_tables(session, settings: Settings, caller: Caller) -> list[Querya
     ).all()
     found = []
     for org, dataset, dataset_title, table in rows:
-        columns = [c.name for c in table.columns] or None
+        # the newest version's columns (notes of dropped columns are kept at negative positions)
+        columns = [c.name for c in table.columns if c.position >= 0] or None
         try:
             plan = plan_read(session, settings, caller, org, dataset, table.name, columns=columns)
         except DataValleyError:

@@ -93,11 +93,20 @@ def test_typed_formats_are_checked_too(loader):
     _refused(loader, loader.write("m.ndjson", '{"id": 2.5}\n'), "2.5", "id", table="n", mode="append")
     loader.load(loader.write("m2.ndjson", '{"id": 2.0}\n'), table="n", mode="append")
     whole, half = loader.dir / "whole.parquet", loader.dir / "half.parquet"
-    pq.write_table(pa.table({"id": [3.0, 4.0]}), whole)
+    pq.write_table(pa.table({"id": [3.0, 4.0, 1e16]}), whole)  # 1e16: a whole double, whatever its text
     pq.write_table(pa.table({"id": [7.5]}), half)
     loader.load(whole, table="n", mode="append")
     _refused(loader, half, "7.5", "id", table="n", mode="append")
-    assert sorted(loader.column("n", "id")) == [1, 2, 3, 4]
+    assert sorted(loader.column("n", "id")) == [1, 2, 3, 4, 10**16]
+
+
+def test_skip_counts_a_row_once_whatever_number_of_its_values_do_not_fit(loader):
+    loader.load(loader.write("t.csv", "a,b\n1,2\n"))
+    result = loader.load(
+        loader.write("u.csv", "a,b\n1.5,2.5\n3,4\n"), table="t", mode="append", on_error="skip"
+    )
+    assert (result.rows_written, result.rows_rejected) == (1, 1)
+    assert loader.detail("t").versions[0].rows_rejected == 1
 
 
 def test_an_upsert_refuses_rows_without_a_key(loader):

@@ -36,7 +36,6 @@ from datavalley.ingest.readers import (
     guarded,
     sql_string,
     sql_struct,
-    strict,
 )
 from datavalley.ingest.sheets import SheetFile, write_sheets
 from datavalley.ingest.sources import SourceFile
@@ -81,9 +80,7 @@ def _projection(columns: list[SourceColumn], *, from_text: bool) -> str:
         if guarded(c):
             expr = ref if from_text else _number_as_text(ref, c.type)
             parts.append(f"{expr} AS {ref}")
-        elif strict(c) and not from_text:
-            parts.append(f"CAST({ref} AS VARCHAR) AS {ref}")  # checked as text (guards.strict_guard)
-        else:
+        else:  # a strict column of a typed format is checked typed (guards.strict_guard)
             parts.append(ref)
     return ", ".join(parts)
 

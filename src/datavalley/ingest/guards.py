@@ -150,7 +150,7 @@ def guarded_select(
             )
             outer.append(f"{guard} AS {_ident(name)}")
         elif strict(column):
-            outer.append(f"{strict_guard(v, i, column.type)} AS {_ident(name)}")
+            outer.append(f"{strict_guard(v, i, column)} AS {_ident(name)}")
         else:
             target = stored_type(kind)
             expr = v if target == kind else f"CAST({v} AS {target})"
@@ -180,40 +180,49 @@ def _inner(columns: Sequence[SourceColumn], scan: str) -> str:
 def _strict_checks(columns: Sequence[SourceColumn]) -> dict[int, str]:
     """Column index → SQL: its value is missing or fits the column's type without loss."""
     return {
-        i: f"({_ident(f'v{i}')} IS NULL OR {_lossless(_ident(f'v{i}'), c.type)})"
+        i: f"({_ident(f'v{i}')} IS NULL OR {_lossless(_ident(f'v{i}'), c)})"
         for i, c in enumerate(columns)
         if strict(c)
     }
 
 
 def lossy_rows(columns: Sequence[SourceColumn], scan: str, *, limit: int | None = None) -> str | None:
-    """SQL: the values (the first ``limit``) that their fixed column's type would change, as (column
-    label, value); ``None`` when no column is checked."""
+    """SQL: the rows (the first ``limit``) with a value that its fixed column's type would change, one
+    row each, as (label of the first such column, its value as text); ``None`` when no column is checked."""
     checks = _strict_checks(columns)
     if not checks:
         return None
-    parts = [
-        f"SELECT {sql_string(columns[i].label)} AS label, {_ident(f'v{i}')} AS value FROM ({_inner(columns, scan)}) "
-        f"WHERE NOT {check}"
-        for i, check in checks.items()
-    ]
-    union = " UNION ALL ".join(parts)
-    return union if limit is None else f"SELECT * FROM ({union}) LIMIT {int(limit)}"
+    label = " ".join(f"WHEN NOT {check} THEN {sql_string(columns[i].label)}" for i, check in checks.items())
+    value = " ".join(
+        f"WHEN NOT {check} THEN CAST({_ident(f'v{i}')} AS VARCHAR)" for i, check in checks.items()
+    )
+    sql = (
+        f"SELECT CASE {label} END AS label, CASE {value} END AS value FROM ({_inner(columns, scan)}) "
+        f"WHERE NOT ({' AND '.join(checks.values())})"
+    )
+    return sql if limit is None else f"{sql} LIMIT {int(limit)}"
 
 
-def strict_guard(v: str, index: int, kind: str) -> str:
-    """SQL: text ``v`` as fixed type ``kind``, or stop with ``datavalley:lossy:<index>`` when the value
+def strict_guard(v: str, index: int, column: SourceColumn) -> str:
+    """SQL: ``v`` as the fixed column's type, or stop with ``datavalley:lossy:<index>`` when the value
     is not one the type holds as it is (``2.5`` for an integer, ``1.999`` for ``decimal(12,2)``, a
     time of day for a date, a value out of range, text that is no number)."""
-    target = stored_type(kind)
+    target = stored_type(column.type)
     return (
-        f"CASE WHEN {v} IS NULL THEN NULL WHEN {_lossless(v, kind)} THEN CAST({v} AS {target}) "
+        f"CASE WHEN {v} IS NULL THEN NULL WHEN {_lossless(v, column)} THEN CAST({v} AS {target}) "
         f"ELSE error({sql_string(f'datavalley:lossy:{index}')}) END"
     )
 
 
-def _lossless(v: str, kind: str) -> str:
-    """SQL: does text ``v`` name a value of type ``kind`` exactly (nothing rounded, cut or out of range)?"""
+def _lossless(v: str, column: SourceColumn) -> str:
+    """SQL: does ``v`` hold a value of the column's type exactly (nothing rounded, cut or out of range)?
+
+    Text (CSV, JSON, sheets) is checked for its form; a typed value (Parquet) by converting it and
+    comparing: a double ``1e16`` is the integer 10000000000000000, ``2.5`` is not an integer.
+    """
+    kind = column.type
+    if column.natural is not None and column.natural.upper() != "VARCHAR":
+        return f"(TRY_CAST({v} AS {kind}) IS NOT NULL AND TRY_CAST({v} AS {kind}) = {v})"
     upper = kind.upper()
     fits = f"TRY_CAST({v} AS {kind}) IS NOT NULL"
     if upper == "DATE":

@@ -39,7 +39,7 @@ from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Literal
 
-from datavalley.ingest.readers import SourceColumn, guarded, sql_string, strict
+from datavalley.ingest.readers import INTEGER_TYPES, SourceColumn, guarded, sql_string, strict
 from datavalley.ingest.types import stored_type
 
 WidenTo = Literal["hugeint", "double", "varchar"]
@@ -52,17 +52,7 @@ LOSSY = re.compile(r"datavalley:lossy:(\d+)")
 NEEDS_EXACT = "datavalley:exact"
 _NEEDS_EXACT = f"error('{NEEDS_EXACT}')"
 
-INTEGERS = {
-    "TINYINT",
-    "SMALLINT",
-    "INTEGER",
-    "BIGINT",
-    "HUGEINT",
-    "UTINYINT",
-    "USMALLINT",
-    "UINTEGER",
-    "UBIGINT",
-}
+INTEGERS = INTEGER_TYPES
 
 #: an integer as its own digits, maybe padded with spaces (``-0`` too: it is 0)
 _WHOLE = r"\s*-?(0|[1-9][0-9]*)\s*"

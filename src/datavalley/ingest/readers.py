@@ -211,17 +211,10 @@ def guarded(column: SourceColumn) -> bool:
     return not column.fixed and column.type.upper() in _GUARDED
 
 
-_STRICT = {
-    "TINYINT",
-    "SMALLINT",
-    "INTEGER",
-    "BIGINT",
-    "HUGEINT",
-    "UTINYINT",
-    "USMALLINT",
-    "UINTEGER",
-    "UBIGINT",
-}
+#: DuckDB's whole-number types
+INTEGER_TYPES = frozenset(
+    {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT"}
+)
 
 
 def strict(column: SourceColumn) -> bool:
@@ -234,7 +227,7 @@ def strict(column: SourceColumn) -> bool:
     if not column.fixed:
         return False
     kind = column.type.upper()
-    if kind not in _STRICT and kind != "DATE" and not kind.startswith("DECIMAL"):
+    if kind not in INTEGER_TYPES and kind != "DATE" and not kind.startswith("DECIMAL"):
         return False
     return column.natural is None or column.natural.upper() != kind
 

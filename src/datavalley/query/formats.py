@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import logging
 import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -21,6 +22,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 import pyarrow.ipc
 import pyarrow.parquet as pq
+
+from datavalley.errors import DataValleyError
 
 BATCH_ROWS = 8_192
 PARQUET_ROW_GROUP = 131_072
@@ -238,6 +241,27 @@ def arrow_chunks(stream: BatchStream) -> Iterator[bytes]:
             writer.write_batch(batch)
             yield sink.take()
     yield sink.take()
+
+
+log = logging.getLogger("datavalley.query")
+
+
+def ended(chunks: Iterator[bytes], fmt: str) -> Iterator[bytes]:
+    """A download's chunks, ending clearly when the query fails after the response has started.
+
+    A timeout (or any other error) half-way cannot become an error response any more: an NDJSON
+    download then ends with one ``{"error": {...}}`` line, in the API's error shape; the other formats
+    end the connection before the last chunk, so a client sees a cut transfer, never a whole-looking
+    file.
+    """
+    try:
+        yield from chunks
+    except DataValleyError as exc:
+        log.warning("a %s download stopped after it had started: %s", fmt, exc.message)
+        if fmt == "ndjson":
+            yield (json.dumps(exc.to_dict(), ensure_ascii=False) + "\n").encode()
+            return
+        raise
 
 
 @dataclass(frozen=True)

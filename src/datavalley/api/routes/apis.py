@@ -9,7 +9,7 @@ from fastapi.responses import StreamingResponse
 
 from datavalley.api.deps import CallerDep, RuntimeDep
 from datavalley.query import saved, service
-from datavalley.query.formats import DOWNLOADS
+from datavalley.query.formats import DOWNLOADS, ended
 from datavalley.query.saved import SavedQueriesPublic, SavedQueryCreate, SavedQueryPublic
 from datavalley.query.service import QueryRequest, QueryResult, ResultFormat
 
@@ -75,7 +75,7 @@ def call_api(
         )
     download = DOWNLOADS[format]
     return StreamingResponse(
-        download.chunks(stream),
+        ended(download.chunks(stream), format),
         media_type=download.media_type,
         headers={"Content-Disposition": f'attachment; filename="{name}.{download.extension}"'},
     )

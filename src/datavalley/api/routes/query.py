@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from datavalley.api.deps import get_caller, get_runtime
 from datavalley.errors import InvalidInput
 from datavalley.query import service
-from datavalley.query.formats import DOWNLOADS
+from datavalley.query.formats import DOWNLOADS, ended
 from datavalley.query.service import QueryRequest, QueryResult, ResultFormat
 
 router = APIRouter(tags=["query"])
@@ -52,7 +52,7 @@ def _answer(http: Request, request: QueryRequest) -> Response:
         )
     download = DOWNLOADS[request.format]
     return StreamingResponse(
-        download.chunks(stream),
+        ended(download.chunks(stream), request.format),
         media_type=download.media_type,
         headers={"Content-Disposition": f'attachment; filename="query.{download.extension}"'},
     )

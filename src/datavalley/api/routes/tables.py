@@ -148,7 +148,7 @@ def read_rows(
     stream.on_end = audit_download
     filename = f"{location.name}-v{stream.version}.{download.extension}"
     return StreamingResponse(
-        download.chunks(stream),
+        formats.ended(download.chunks(stream), format),
         media_type=download.media_type,
         headers={
             "Content-Disposition": f'attachment; filename="{filename}"',

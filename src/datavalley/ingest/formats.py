@@ -34,6 +34,7 @@ from datavalley.ingest.readers import (
     SourceColumn,
     as_text,
     guarded,
+    sql_ident,
     sql_string,
     sql_struct,
 )
@@ -60,11 +61,6 @@ _LOCATE_LIMIT = 64 << 20
 # ``ingest.sheets``.
 
 
-def _quote_ident(label: str) -> str:
-    """A column label as a DuckDB identifier, inner double quotes doubled."""
-    return '"' + label.replace('"', '""') + '"'
-
-
 def _number_as_text(ref: str, duck_type: str) -> str:
     """A typed number column as the text the pipeline's guard turns back into the same value."""
     if duck_type.upper() in ("DOUBLE", "FLOAT"):
@@ -76,7 +72,7 @@ def _projection(columns: list[SourceColumn], *, from_text: bool) -> str:
     """The SELECT list that exposes guarded columns as checkable text, the others as they are."""
     parts = []
     for c in columns:
-        ref = _quote_ident(c.label)
+        ref = sql_ident(c.label)
         if guarded(c):
             expr = ref if from_text else _number_as_text(ref, c.type)
             parts.append(f"{expr} AS {ref}")

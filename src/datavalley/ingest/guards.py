@@ -39,7 +39,7 @@ from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Literal
 
-from datavalley.ingest.readers import INTEGER_TYPES, SourceColumn, guarded, sql_string, strict
+from datavalley.ingest.readers import INTEGER_TYPES, SourceColumn, guarded, sql_ident, sql_string, strict
 from datavalley.ingest.types import stored_type
 
 WidenTo = Literal["hugeint", "double", "varchar"]
@@ -51,8 +51,6 @@ LOSSY = re.compile(r"datavalley:lossy:(\d+)")
 #: a value needs the exact test (a scan made without it stops with this message)
 NEEDS_EXACT = "datavalley:exact"
 _NEEDS_EXACT = f"error('{NEEDS_EXACT}')"
-
-INTEGERS = INTEGER_TYPES
 
 #: an integer as its own digits, maybe padded with spaces (``-0`` too: it is 0)
 _WHOLE = r"\s*-?(0|[1-9][0-9]*)\s*"
@@ -104,13 +102,6 @@ def install(con: object) -> None:
     )
 
 
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-quote = _ident  # a quoted identifier, for the callers that build SQL around a guarded select
-
-
 def guarded_select(
     columns: Sequence[SourceColumn],
     names: Sequence[str],
@@ -130,21 +121,21 @@ def guarded_select(
     """
     outer: list[str] = []
     for i, (column, name) in enumerate(zip(columns, names, strict=True)):
-        v, x = _ident(f"v{i}"), _ident(f"x{i}")
+        v, x = sql_ident(f"v{i}"), sql_ident(f"x{i}")
         kind = column.type.upper()
         if guarded(column):
             guard = (
                 _integer_guard(v, x, i, kind, exact=exact)
-                if kind in INTEGERS
+                if kind in INTEGER_TYPES
                 else _double_guard(v, x, i, exact=exact)
             )
-            outer.append(f"{guard} AS {_ident(name)}")
+            outer.append(f"{guard} AS {sql_ident(name)}")
         elif strict(column):
-            outer.append(f"{strict_guard(v, i, column)} AS {_ident(name)}")
+            outer.append(f"{strict_guard(v, i, column)} AS {sql_ident(name)}")
         else:
             target = stored_type(kind)
             expr = v if target == kind else f"CAST({v} AS {target})"
-            outer.append(f"{expr} AS {_ident(name)}")
+            outer.append(f"{expr} AS {sql_ident(name)}")
     sql = f"SELECT {', '.join(outer)} FROM ({_inner(columns, scan)})"
     checks = _strict_checks(columns)
     if skip and checks:
@@ -156,11 +147,11 @@ def _inner(columns: Sequence[SourceColumn], scan: str) -> str:
     """Each column as ``v<i>`` (and guarded ones converted once, as ``x<i>``)."""
     inner: list[str] = []
     for i, column in enumerate(columns):
-        label = _ident(column.label)
-        v, x = _ident(f"v{i}"), _ident(f"x{i}")
+        label = sql_ident(column.label)
+        v, x = sql_ident(f"v{i}"), sql_ident(f"x{i}")
         kind = column.type.upper()
         if guarded(column):
-            convert = "DOUBLE" if kind not in INTEGERS else kind
+            convert = "DOUBLE" if kind not in INTEGER_TYPES else kind
             inner.append(f"{label} AS {v}, TRY_CAST({label} AS {convert}) AS {x}")
         else:
             inner.append(f"{label} AS {v}")
@@ -170,7 +161,7 @@ def _inner(columns: Sequence[SourceColumn], scan: str) -> str:
 def _strict_checks(columns: Sequence[SourceColumn]) -> dict[int, str]:
     """Column index → SQL: its value is missing or fits the column's type without loss."""
     return {
-        i: f"({_ident(f'v{i}')} IS NULL OR {_lossless(_ident(f'v{i}'), c)})"
+        i: f"({sql_ident(f'v{i}')} IS NULL OR {_lossless(sql_ident(f'v{i}'), c)})"
         for i, c in enumerate(columns)
         if strict(c)
     }
@@ -184,7 +175,7 @@ def lossy_rows(columns: Sequence[SourceColumn], scan: str, *, limit: int | None 
         return None
     label = " ".join(f"WHEN NOT {check} THEN {sql_string(columns[i].label)}" for i, check in checks.items())
     value = " ".join(
-        f"WHEN NOT {check} THEN CAST({_ident(f'v{i}')} AS VARCHAR)" for i, check in checks.items()
+        f"WHEN NOT {check} THEN CAST({sql_ident(f'v{i}')} AS VARCHAR)" for i, check in checks.items()
     )
     sql = (
         f"SELECT CASE {label} END AS label, CASE {value} END AS value FROM ({_inner(columns, scan)}) "

@@ -41,7 +41,15 @@ from datavalley.errors import Conflict, DataValleyError, ErrorDetail, InvalidInp
 from datavalley.ingest import guards, staging
 from datavalley.ingest.modes import OnError, WriteMode
 from datavalley.ingest.names import column_names, table_name_for
-from datavalley.ingest.readers import READERS, Reader, ReadOptions, Reject, SourceColumn, sql_string
+from datavalley.ingest.readers import (
+    READERS,
+    Reader,
+    ReadOptions,
+    Reject,
+    SourceColumn,
+    sql_ident,
+    sql_string,
+)
 from datavalley.ingest.sources import SourceFile, download, is_url, unpack
 from datavalley.ingest.types import duckdb_type_of_delta, stored_type
 from datavalley.runtime import Runtime
@@ -163,7 +171,7 @@ def _lossy_error(
     column = columns[index]
     typed = [_unchecked(c) if i == index else c for i, c in enumerate(columns)]
     try:
-        con.execute(f"SELECT count({guards.quote(column.label)}) FROM {reader.scan(source, options, typed)}")
+        con.execute(f"SELECT count({sql_ident(column.label)}) FROM {reader.scan(source, options, typed)}")
     except duckdb.Error as exc:
         return _explain(exc, source, columns)
     sql = guards.lossy_rows(

@@ -78,6 +78,11 @@ def sql_string(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+def sql_ident(name: str) -> str:
+    """A column label as a DuckDB identifier, inner double quotes doubled."""
+    return '"' + name.replace('"', '""') + '"'
+
+
 def sql_struct(mapping: dict[str, str]) -> str:
     return "{" + ", ".join(f"{sql_string(k)}: {sql_string(v)}" for k, v in mapping.items()) + "}"
 

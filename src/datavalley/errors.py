@@ -18,6 +18,7 @@ never see a third-party exception.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -43,6 +44,13 @@ class DataValleyError(Exception):
         super().__init__(message)
         self.message = message
         self.details: list[ErrorDetail] = details or []
+
+    def reword(self, change: Callable[[str], str]) -> None:
+        """Apply ``change`` to the message and to each detail's (the same words, said for another
+        audience or with more said), keeping the class, status and fields."""
+        self.message = change(self.message)
+        self.args = (self.message,)
+        self.details = [ErrorDetail(d.field, change(d.message)) for d in self.details]
 
     @property
     def headers(self) -> dict[str, str]:

@@ -37,7 +37,7 @@ from datavalley.catalog.service import parse_dataset_ref
 from datavalley.catalog.tables import dataset_record, locate
 from datavalley.catalog.vocabulary import slug_problem
 from datavalley.db.base import utcnow
-from datavalley.errors import Conflict, DataValleyError, ErrorDetail, InvalidInput
+from datavalley.errors import Conflict, DataValleyError, InvalidInput
 from datavalley.ingest import guards, staging
 from datavalley.ingest.modes import OnError, WriteMode
 from datavalley.ingest.names import column_names, table_name_for
@@ -331,9 +331,7 @@ def ingest(rt: Runtime, request: IngestRequest, *, progress: Progress | None = N
                 if results:  # each table is its own atomic load: say which ones are in
                     done = ", ".join(f"`{r.table}` (version {r.version})" for r in results)
                     note = f". Loaded from {name} before this failed: {done}"
-                    exc.message += note
-                    exc.args = (exc.message,)
-                    exc.details = [ErrorDetail(d.field, d.message + note) for d in exc.details]
+                    exc.reword(lambda text, note=note: text + note)
                 raise
         return results
     finally:

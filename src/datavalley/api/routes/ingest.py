@@ -24,7 +24,7 @@ from starlette.datastructures import UploadFile
 
 from datavalley.access.policy import check_dataset_editable
 from datavalley.api.deps import CallerDep, RuntimeDep
-from datavalley.errors import BadRequest, DataValleyError, ErrorDetail, InvalidInput
+from datavalley.errors import BadRequest, DataValleyError, InvalidInput
 from datavalley.ingest.load import IngestRequest, IngestResult, OnError, WriteMode, ingest
 from datavalley.runtime import Runtime
 
@@ -73,9 +73,7 @@ def _ingest(rt: Runtime, request: IngestRequest) -> list[IngestResult]:
     try:
         return ingest(rt, request)
     except DataValleyError as exc:
-        exc.message = _as_parameters(exc.message)
-        exc.args = (exc.message,)
-        exc.details = [ErrorDetail(d.field, _as_parameters(d.message)) for d in exc.details]
+        exc.reword(_as_parameters)
         raise
 
 

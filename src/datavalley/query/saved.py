@@ -111,7 +111,7 @@ def _public(q: SavedQuery) -> SavedQueryPublic:
     )
 
 
-def _check_definition(data: SavedQueryCreate) -> None:
+def _check_definition(data: SavedQueryCreate) -> sqlcheck.CheckedQuery:
     checked = sqlcheck.check_query(data.sql)
     declared = [p.name for p in data.parameters]
     if len(set(declared)) != len(declared):
@@ -130,15 +130,16 @@ def _check_definition(data: SavedQueryCreate) -> None:
     for spec in data.parameters:
         if spec.default is not None:
             convert_value(spec, spec.default, field="parameters")
+    return checked
 
 
-def _check_tables_visible(session: Session, caller: Caller, sql: str) -> None:
+def _check_tables_visible(session: Session, caller: Caller, checked: sqlcheck.CheckedQuery) -> None:
     """Every table the SQL names is one its author sees: a published definition must not name
     tables hidden from the author (each call still reads under the caller's own rules)."""
     from datavalley.query import service  # the query service builds on this module's models
 
     known = set(service.visible_table_names(session, caller))
-    for ref in sqlcheck.check_query(sql).tables:
+    for ref in checked.tables:
         name = ".".join(ref.parts)
         if name in known or (len(ref.parts) == 2 and any(k.startswith(name + ".") for k in known)):
             continue
@@ -167,8 +168,7 @@ def create_saved_query(
     """Save a query of ``org`` (editors of ``org`` only) and publish it as a data API."""
     organization = _organization(session, org)
     check_may_edit(caller, org, "saving a data API")
-    _check_definition(data)
-    _check_tables_visible(session, caller, data.sql)
+    _check_tables_visible(session, caller, _check_definition(data))
     record = SavedQuery(
         organization_id=organization.id,
         name=data.name,

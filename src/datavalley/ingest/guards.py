@@ -130,6 +130,8 @@ def guarded_select(
                 else _double_guard(v, x, i, exact=exact)
             )
             outer.append(f"{guard} AS {sql_ident(name)}")
+        elif strict(column) and skip:  # the WHERE below keeps only rows whose values fit: no check twice
+            outer.append(f"TRY_CAST({v} AS {stored_type(column.type)}) AS {sql_ident(name)}")
         elif strict(column):
             outer.append(f"{strict_guard(v, i, column)} AS {sql_ident(name)}")
         else:
@@ -137,8 +139,8 @@ def guarded_select(
             expr = v if target == kind else f"CAST({v} AS {target})"
             outer.append(f"{expr} AS {sql_ident(name)}")
     sql = f"SELECT {', '.join(outer)} FROM ({_inner(columns, scan)})"
-    checks = _strict_checks(columns)
-    if skip and checks:
+    checks = _strict_checks(columns) if skip else {}
+    if checks:
         sql += " WHERE " + " AND ".join(checks.values())
     return sql
 

@@ -540,8 +540,9 @@ def _write(
     def end_check() -> None:
         rejects.extend(reader.rejects(con))
         if lossy is not None:
+            kinds = {c.label: c.type for c in columns}
             for label, value in con.execute(lossy).fetchall():
-                kind = next(c.type for c in columns if c.label == label)
+                kind = kinds[label]
                 rejects.append(
                     Reject(
                         None,

@@ -13,7 +13,7 @@ import contextlib
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -24,6 +24,7 @@ import pyarrow.dataset as pads
 from datavalley.errors import BadRequest, DataValleyError
 from datavalley.query.duck import connect, files_agree, parquet_scan
 from datavalley.query.formats import BATCH_ROWS
+from datavalley.query.relation import register_functions
 
 
 class QueryFailed(BadRequest):
@@ -70,6 +71,8 @@ class TableInput:
     #: for each query, so no literal in it can hold the name: the engine may then write the table's
     #: rows in its place as a subquery instead of binding a view first (one bind of the files fewer)
     inline: bool = False
+    #: functions ``view_sql`` calls (``relation.plan_functions``): name → key, bound by the engine
+    functions: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.schema is None and self.dataset is None:
@@ -190,9 +193,11 @@ class DuckDBStream:
         params: Mapping[str, Any],
         limits: QueryLimits,
         names: Mapping[str, str],
+        files: Sequence[str] = (),
     ) -> None:
         self._con = con
         self._names = names
+        self._files = list(files)
         self._dog = _Watchdog(con, limits.timeout_seconds)
         self._reader: pa.RecordBatchReader | None = None
         try:
@@ -202,7 +207,8 @@ class DuckDBStream:
         except BaseException as exc:
             self.close()
             raise self._translate(exc) from None
-        self.schema = self._reader.schema
+        self.schema = public_schema(self._reader.schema, names, self._files)
+        self._renamed = self.schema is not self._reader.schema
 
     def __iter__(self) -> Iterator[pa.RecordBatch]:
         assert self._reader is not None
@@ -215,6 +221,8 @@ class DuckDBStream:
                     return
                 except BaseException as exc:
                     raise self._translate(exc) from None
+                if self._renamed:
+                    batch = pa.RecordBatch.from_arrays(batch.columns, schema=self.schema)
                 yield batch
         finally:
             self.close()
@@ -241,19 +249,59 @@ class DuckDBStream:
         if isinstance(exc, duckdb.IOException | duckdb.PermissionException):
             # the caller's SQL names no file (the checker refuses file functions): a table's own files
             # are missing or unreadable, which is the server's problem, as when they were bound as views
-            message = engine_message(str(exc), self._names)
+            message = engine_message(str(exc), self._names, self._files)
             return DataValleyError(f"a table of the query cannot be read: {message}")
         if isinstance(exc, duckdb.Error):
-            return QueryFailed(engine_message(str(exc), self._names))
+            return QueryFailed(engine_message(str(exc), self._names, self._files))
         if isinstance(exc, pa.ArrowInvalid):
-            return QueryFailed(engine_message(str(exc), self._names))
+            return QueryFailed(engine_message(str(exc), self._names, self._files))
         return exc
 
 
-def engine_message(text: str, names: Mapping[str, str]) -> str:
-    """An engine's error as a user reads it: private relation names replaced by the table names."""
+def private_paths(tables: Sequence[TableInput]) -> list[str]:
+    """The server paths the engine is given for ``tables`` (files and their folders), longest first."""
+    files = {f for table in tables for f in table.files or ()}
+    folders = {str(Path(f).parent) for f in files}
+    return sorted(files | folders, key=len, reverse=True)
+
+
+def public_text(text: str, names: Mapping[str, str], files: Sequence[str] = ()) -> str:
+    """Text of the engine's (a plan, a column name) as a caller may see it: the private relation
+    names as the table names they stand for, and no server file path."""
     for private, public in sorted(names.items(), key=lambda kv: -len(kv[0])):
         text = text.replace(f"{private}_raw", public).replace(private, public)
+    for path in files:  # longest first: a file before its folder
+        text = text.replace(path, "<file>")
+    return text
+
+
+def public_schema(schema: pa.Schema, names: Mapping[str, str], files: Sequence[str]) -> pa.Schema:
+    """The result's columns as a caller may see them (see :func:`public_text`).
+
+    The query service names every result column that reads a table after the caller's own SQL
+    (``sql._name_projections``), so this changes nothing in practice; it is the last line, should a
+    construct still be named after the SQL the engine ran: what gives away a relation, a file or a
+    read plan (``read_parquet``, a ``__dv_`` name) is replaced by the column's position.
+    """
+    renamed = False
+    fields = []
+    for i, f in enumerate(schema):
+        name = public_text(f.name, names, files)
+        if RELATION_MARK in name or "read_parquet" in name.lower() or "<file>" in name:
+            name = f"column{i + 1}"
+        renamed = renamed or name != f.name
+        fields.append(f.with_name(name))
+    return pa.schema(fields, metadata=schema.metadata) if renamed else schema
+
+
+#: what every private name of the engine's starts with: relations, views, functions
+RELATION_MARK = "__dv_"
+
+
+def engine_message(text: str, names: Mapping[str, str], files: Sequence[str] = ()) -> str:
+    """An engine's error as a user reads it: private relation names replaced by the table names, no
+    file path."""
+    text = public_text(text, names, files)
     first, _, rest = text.partition("\n")
     first = first.split(": ", 1)[1] if first.split(":", 1)[0].endswith("Error") else first
     hint = " ".join(
@@ -283,6 +331,7 @@ class DuckDBEngine:
         names = dict(names or {})
         try:
             for table in tables:
+                register_functions(con, table.functions)
                 if table.files and table.inline:
                     sql = sql.replace(f'"{table.name}"', f"({_relation_sql(table)})")
                     continue
@@ -295,9 +344,9 @@ class DuckDBEngine:
                     con.execute(f"CREATE TEMP VIEW {table.name} AS {table.view_sql}")
         except duckdb.Error as exc:
             con.close()
-            message = engine_message(str(exc), names)
+            message = engine_message(str(exc), names, private_paths(tables))
             raise DataValleyError(f"a table of the query cannot be read: {message}") from None
-        return DuckDBStream(con, sql, params, limits, names)
+        return DuckDBStream(con, sql, params, limits, names, private_paths(tables))
 
 
 def _scan_sql(table: TableInput) -> str:

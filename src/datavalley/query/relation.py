@@ -6,6 +6,13 @@ the caller's request over the view only: filters, sorts, joins and aggregates al
 and only the permitted rows, so no request can be phrased to get around the rules. DuckDB still pushes
 the caller's filters and projections through the view into the Arrow scan.
 
+Hash masks and their key
+    A ``hash`` mask shows HMAC-SHA256 of the value, keyed by the grant's salt. The key never appears in
+    SQL text: the view calls a function (:func:`hash_function`) whose name is derived one-way from the
+    key, and the engine binds that name to Python code holding the key (:func:`register_functions`).
+    So an ``EXPLAIN``, an error or a column name that shows the view's SQL shows a function name, never
+    the key; a grantee cannot recompute the hashes of guessed values.
+
 >>> import pyarrow as pa
 >>> from datavalley.access.policy import Mask
 >>> mask_sql('"phone"', Mask("redact", keep_first=3, keep_last=2), pa.string(), salt="")
@@ -14,6 +21,11 @@ the caller's filters and projections through the view into the Arrow scan.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+from collections.abc import Mapping
+
+import duckdb
 import pyarrow as pa
 
 from datavalley.access.policy import Mask, ReadPlan
@@ -25,18 +37,13 @@ def quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def literal(text: str) -> str:
-    """A SQL string literal."""
-    return "'" + text.replace("'", "''") + "'"
-
-
 def mask_sql(col: str, mask: Mask, arrow_type: pa.DataType, *, salt: str) -> str:
     """The SQL expression that shows column ``col`` (already quoted) through ``mask``."""
     if mask.kind == "null":
         return f"CASE WHEN FALSE THEN {col} END"  # NULL of the column's own type
     text = f"CAST({col} AS VARCHAR)"
     if mask.kind == "hash":
-        return f"CASE WHEN {col} IS NULL THEN NULL ELSE sha256({literal(salt)} || {text}) END"
+        return f"CASE WHEN {col} IS NULL THEN NULL ELSE {hash_function(salt)}({text}) END"
     if mask.kind == "year":
         if pa.types.is_date(arrow_type) or pa.types.is_timestamp(arrow_type):
             return f"year({col})"
@@ -50,6 +57,87 @@ def mask_sql(col: str, mask: Mask, arrow_type: pa.DataType, *, salt: str) -> str
             f"ELSE left({text}, {first}) || repeat('*', length({text}) - {keep}) || right({text}, {last}) END"
         )
     raise DataValleyError(f"unknown mask kind `{mask.kind}`")
+
+
+HASH_FUNCTION_PREFIX = "__dv_mask_"
+
+
+def hash_function(salt: str) -> str:
+    """The SQL name of the keyed hash of one salt: derived one-way from it, so it gives nothing away."""
+    digest = hashlib.sha256(b"datavalley mask function\x00" + salt.encode()).hexdigest()[:24]
+    return f"{HASH_FUNCTION_PREFIX}{digest}"
+
+
+def keyed_hash(salt: str, value: str) -> str:
+    """What a ``hash`` mask shows for ``value``: HMAC-SHA256 keyed by the grant's salt, in hex.
+
+    >>> keyed_hash("k", "x") == hmac.new(b"k", b"x", hashlib.sha256).hexdigest()
+    True
+    """
+    return hmac.new(salt.encode(), value.encode(), hashlib.sha256).hexdigest()
+
+
+def plan_functions(plan: ReadPlan) -> dict[str, str]:
+    """The functions the plan's view calls, by name → their key (empty without ``hash`` masks)."""
+    if any(mask.kind == "hash" for mask in plan.masks.values()):
+        return {hash_function(plan.salt): plan.salt}
+    return {}
+
+
+def _hasher(salt: str):  # type: ignore[no-untyped-def]
+    key = salt.encode()
+    block = key.ljust(64, b"\x00") if len(key) <= 64 else hashlib.sha256(key).digest().ljust(64, b"\x00")
+    inner = hashlib.sha256(bytes(b ^ 0x36 for b in block))
+    outer = hashlib.sha256(bytes(b ^ 0x5C for b in block))
+
+    def one(value: str) -> str:  # HMAC-SHA256, with the key's pads hashed once per function
+        i = inner.copy()
+        i.update(value.encode())
+        o = outer.copy()
+        o.update(i.digest())
+        return o.hexdigest()
+
+    def batch(values: pa.Array) -> pa.Array:
+        return pa.array([None if v is None else one(v) for v in values.to_pylist()], pa.string())
+
+    return batch
+
+
+def register_functions(con: duckdb.DuckDBPyConnection, functions: Mapping[str, str]) -> None:
+    """Bind each function a view calls (``plan_functions``) on the connection's database.
+
+    Functions belong to the database, not the connection, and a name stands for one key only, so a
+    name already bound is left as it is.
+    """
+    for name, salt in functions.items():
+        try:
+            con.create_function(
+                name,
+                _hasher(salt),
+                [duckdb.sqltype("VARCHAR")],
+                duckdb.sqltype("VARCHAR"),
+                type="arrow",
+                null_handling="special",
+                side_effects=False,
+            )
+        except duckdb.CatalogException:
+            continue  # already bound on this database (by an earlier read under the same grant)
+
+
+def plan_schema(plan: ReadPlan, schema: pa.Schema) -> pa.Schema:
+    """The columns and types the plan's view shows for a version of ``schema`` (see plan_select)."""
+    fields = []
+    for name in schema.names if plan.every_column else plan.columns:
+        if name not in schema.names:
+            continue
+        field = schema.field(name)
+        mask = plan.masks.get(name)
+        if mask is not None and mask.kind in ("hash", "redact"):
+            field = field.with_type(pa.string())
+        elif mask is not None and mask.kind == "year":
+            field = field.with_type(pa.int64())
+        fields.append(field)
+    return pa.schema(fields)
 
 
 def plan_select(plan: ReadPlan, schema: pa.Schema, raw: str) -> str:

@@ -50,7 +50,7 @@ from datavalley.catalog.tables import TableLocation
 from datavalley.errors import DataValleyError, InvalidInput
 from datavalley.query.duck import arrow_dataset, connect
 from datavalley.query.formats import BATCH_ROWS, json_rows, value_kind
-from datavalley.query.relation import plan_select
+from datavalley.query.relation import plan_functions, plan_select, register_functions
 from datavalley.storage import delta
 
 FilterOp = Literal["eq", "ne", "gt", "gte", "lt", "lte", "in", "contains", "startswith", "isnull"]
@@ -279,6 +279,7 @@ class _Read:
                 self.con.register("data", self.dataset)
                 return self.dataset.schema
             self.con.register("__dv_raw", self.dataset)
+            register_functions(self.con, plan_functions(plan))
             self.con.execute(f"CREATE TEMP VIEW data AS {plan_select(plan, self.dataset.schema, '__dv_raw')}")
             return self.con.sql("SELECT * FROM data LIMIT 0").to_arrow_table().schema
         except duckdb.Error as exc:

@@ -30,6 +30,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 import pyarrow as pa
+import pyarrow.dataset as pads
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -41,9 +42,9 @@ from datavalley.config import Settings
 from datavalley.errors import BadRequest, DataValleyError, InvalidInput, NotFound
 from datavalley.query import sql as sqlcheck
 from datavalley.query.duck import arrow_dataset, snapshot_files
-from datavalley.query.engine import QueryLimits, TableInput, get_engine
+from datavalley.query.engine import QueryLimits, TableInput, get_engine, private_paths, public_text
 from datavalley.query.formats import json_arrays
-from datavalley.query.relation import plan_select
+from datavalley.query.relation import plan_functions, plan_schema, plan_select
 from datavalley.query.results import Page, first_page, next_page
 from datavalley.storage import delta
 
@@ -205,8 +206,18 @@ def _table_input(name: str, plan: ReadPlan, version: delta.TableSnapshot, displa
         table = delta.open_delta(plan.location.uri, version=version.version, name=f"table `{display}`")
         data = arrow_dataset(table, display)
         schema = data.schema
-    view = None if plan.unrestricted else plan_select(plan, schema, f"{name}_raw")
-    return TableInput(name=name, schema=schema, dataset=data, view_sql=view, files=files, inline=True)
+    if plan.unrestricted:
+        return TableInput(name=name, schema=schema, dataset=data, files=files, inline=True)
+    view = plan_select(plan, schema, f"{name}_raw")
+    return TableInput(
+        name=name,
+        schema=schema,
+        dataset=data,
+        view_sql=view,
+        files=files,
+        inline=True,
+        functions=plan_functions(plan),
+    )
 
 
 def resolve_tables(
@@ -278,13 +289,45 @@ def start_query(
     values = _check_params(checked, params or {})
     resolved, inputs = resolve_tables(session, settings, caller, checked.tables)
     rendered = sqlcheck.render_query(checked, {r.ref: r.relation for r in resolved})
+    names = {r.relation: r.display for r in resolved}
     if checked.explain:
         rendered = f"EXPLAIN {rendered}"
-    names = {r.relation: r.display for r in resolved}
+        inputs = [_explained_input(t, i) for t, i in zip(resolved, inputs, strict=True)]
     stream = get_engine(settings.query.engine).run(
         rendered, tables=inputs, params=values, limits=limits or limits_from(settings), names=names
     )
-    return QueryRun(stream.schema, iter(stream), resolved, started, stream.close)
+    batches: Iterator[pa.RecordBatch] = iter(stream)
+    if checked.explain:
+        batches = _public_plan(batches, names, inputs)
+    return QueryRun(stream.schema, batches, resolved, started, stream.close)
+
+
+def _explained_input(table: ResolvedTable, given: TableInput) -> TableInput:
+    """What EXPLAIN plans over for one table: the table itself where the caller's plan hides nothing,
+    else an empty stand-in with just the columns and types the caller sees.
+
+    The read plan's view (row filter, masks, the functions they call) is never planned, so no EXPLAIN
+    can show it: the plan shown is the caller's own query.
+    """
+    if table.plan.unrestricted:
+        return given
+    schema = plan_schema(table.plan, given.schema if given.schema is not None else given.dataset.schema)  # type: ignore[union-attr]
+    return TableInput(name=given.name, schema=schema, dataset=pads.dataset(schema.empty_table()))
+
+
+def _public_plan(
+    batches: Iterator[pa.RecordBatch], names: Mapping[str, str], inputs: Sequence[TableInput]
+) -> Iterator[pa.RecordBatch]:
+    """EXPLAIN's text with the private relation names as the caller's table names, and no file path."""
+    files = private_paths(inputs)
+    for batch in batches:
+        columns = []
+        for column in batch.columns:
+            if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+                texts = [None if v is None else public_text(v, names, files) for v in column.to_pylist()]
+                column = pa.array(texts, column.type)
+            columns.append(column)
+        yield pa.RecordBatch.from_arrays(columns, schema=batch.schema)
 
 
 def _page_result(page: Page, run_tables: list[TableRead], started: float, limit: int) -> QueryResult:

@@ -395,9 +395,9 @@ def _rewrite(tree: exp.Expression, refs: Mapping[int, TableRef], sources: Mappin
     """Generate DuckDB SQL from a copy of a checked tree with tables replaced, and check it again."""
     copy = tree.copy()
     # the copy has the same shape: pair its nodes with the checked ones to find its table references
-    refs = {
-        id(new): refs[id(old)] for old, new in zip(tree.walk(), copy.walk(), strict=True) if id(old) in refs
-    }
+    pairs = list(zip(tree.walk(), copy.walk(), strict=True))
+    refs = {id(new): refs[id(old)] for old, new in pairs if id(old) in refs}
+    _name_projections(copy, {id(new): old for old, new in pairs})
     aliases: dict[int, str] = {}
     replacements: list[tuple[exp.Table, exp.Table]] = []
     for node in copy.find_all(exp.Table):
@@ -418,6 +418,27 @@ def _rewrite(tree: exp.Expression, refs: Mapping[int, TableRef], sources: Mappin
     sql = _generate(copy)
     _recheck(sql, frozenset(name.lower() for name in sources.values()))
     return sql
+
+
+def _name_projections(copy: exp.Expression, originals: Mapping[int, exp.Expression]) -> None:
+    """Name every unnamed result column that reads a table after the caller's own SQL for it.
+
+    The engine names an unaliased expression after its text as it runs, and what runs is the
+    rewritten query: a subquery in the select list (``SELECT (SELECT count(*) FROM t)``, ``EXISTS``,
+    ``x IN (SELECT …)``, ``ARRAY(SELECT …)``) would be named after the private relation that stands for
+    ``t`` — its files and the read plan's view. So each such projection, in every SELECT (a star above
+    it passes the name on), gets an alias: the expression as the caller wrote it.
+    """
+    for select in list(copy.find_all(exp.Select)):
+        for i, projection in enumerate(select.expressions):
+            if isinstance(projection, exp.Alias | exp.Column | exp.Star):
+                continue
+            if not any(isinstance(node, exp.Query | exp.Table) for node in projection.walk()):
+                continue
+            original = originals.get(id(projection), projection)
+            name = original.sql(DIALECT, comments=False)
+            select.expressions[i] = exp.alias_(projection, exp.to_identifier(name, quoted=True), copy=False)
+            select.expressions[i].parent = select
 
 
 def _generate(tree: exp.Expression) -> str:

@@ -202,13 +202,19 @@ def _load(folder: Path) -> Snapshot | None:
 
 
 def _write_copy(settings: Settings, plan: ReadPlan, table: DeltaTable, folder: Path, *, display: str) -> None:
-    from datavalley.query.relation import plan_select
+    from datavalley.query.relation import plan_functions, plan_select
 
     data = arrow_dataset(table, display)
     files = parquet_files(table)
     name = "__dv_t0"
     view = None if plan.unrestricted else plan_select(plan, data.schema, f"{name}_raw")
-    source = TableInput(name=name, dataset=data, view_sql=view, files=tuple(files) if files else None)
+    source = TableInput(
+        name=name,
+        dataset=data,
+        view_sql=view,
+        files=tuple(files) if files else None,
+        functions=plan_functions(plan),
+    )
     stream = get_engine(settings.query.engine).run(
         f"SELECT * FROM {name}",
         tables=[source],

@@ -10,7 +10,8 @@
     ├── Unauthorized                401  no valid credentials
     ├── Forbidden                   403  credentials fine, permission missing
     ├── TooManyRequests             429  too many attempts (failed logins); says when to try again
-    └── StoreUnavailable            503  the metadata store cannot be reached
+    ├── StoreUnavailable            503  the metadata store cannot be reached
+    └── StorageUnavailable          503  a table's files cannot be read or written on its storage
 
 Engine errors (SQLAlchemy, DuckDB, deltalake) are translated into these at the boundary, so callers
 never see a third-party exception.
@@ -126,6 +127,13 @@ class TooManyRequests(DataValleyError):
 class StoreUnavailable(DataValleyError):
     status = 503
     code = "store_unavailable"
+
+
+class StorageUnavailable(DataValleyError):
+    """A table's files are missing, unreadable or refused by the storage (never the caller's fault)."""
+
+    status = 503
+    code = "storage_unavailable"
 
 
 ERRORS_BY_STATUS: dict[int, type[DataValleyError]] = {

@@ -198,4 +198,5 @@ def test_a_lost_data_file_is_the_servers_error_not_the_callers(runtime, people):
     with pytest.raises(DataValleyError) as raised:
         run(runtime, "SELECT max(id) FROM stats.people.people")
     if snapshot_files(delta.table_snapshot(people.uri)) is not None:  # DuckDB's reader (Arrow: as before)
-        assert raised.value.status == 500 and "a table of the query cannot be read" in raised.value.message
+        assert raised.value.status == 503 and "`stats.people.people` cannot be read" in raised.value.message
+        assert str(runtime.settings.home) not in raised.value.message

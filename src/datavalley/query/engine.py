@@ -10,6 +10,7 @@ the limits.
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -21,10 +22,13 @@ import duckdb
 import pyarrow as pa
 import pyarrow.dataset as pads
 
-from datavalley.errors import BadRequest, DataValleyError
+from datavalley.errors import BadRequest, DataValleyError, StorageUnavailable
 from datavalley.query.duck import connect, files_agree, parquet_scan
 from datavalley.query.formats import BATCH_ROWS
 from datavalley.query.relation import register_functions
+
+
+log = logging.getLogger(__name__)
 
 
 class QueryFailed(BadRequest):
@@ -249,13 +253,23 @@ class DuckDBStream:
         if isinstance(exc, duckdb.IOException | duckdb.PermissionException):
             # the caller's SQL names no file (the checker refuses file functions): a table's own files
             # are missing or unreadable, which is the server's problem, as when they were bound as views
-            message = engine_message(str(exc), self._names, self._files)
-            return DataValleyError(f"a table of the query cannot be read: {message}")
+            return _unreadable(exc, self._names)
         if isinstance(exc, duckdb.Error):
             return QueryFailed(engine_message(str(exc), self._names, self._files))
         if isinstance(exc, pa.ArrowInvalid):
             return QueryFailed(engine_message(str(exc), self._names, self._files))
         return exc
+
+
+def _unreadable(exc: BaseException, names: Mapping[str, str]) -> StorageUnavailable:
+    """A table's files could not be read: the server's problem. The engine's own words name server
+    paths, so they go to the server's log, and the caller is told which tables the query reads."""
+    tables = ", ".join(f"`{t}`" for t in sorted(set(names.values()))) or "a table"
+    log.warning("a query could not read its tables %s: %s", tables, exc)
+    return StorageUnavailable(
+        f"the files of {tables} cannot be read from their storage just now; try again later, or ask "
+        "the operator to check the table (`datavalley table show`)"
+    )
 
 
 def private_paths(tables: Sequence[TableInput]) -> list[str]:
@@ -344,8 +358,7 @@ class DuckDBEngine:
                     con.execute(f"CREATE TEMP VIEW {table.name} AS {table.view_sql}")
         except duckdb.Error as exc:
             con.close()
-            message = engine_message(str(exc), names, private_paths(tables))
-            raise DataValleyError(f"a table of the query cannot be read: {message}") from None
+            raise _unreadable(exc, names) from None
         return DuckDBStream(con, sql, params, limits, names, private_paths(tables))
 
 

@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
 
 import duckdb
 import pyarrow as pa
@@ -84,7 +85,7 @@ def plan_functions(plan: ReadPlan) -> dict[str, str]:
     return {}
 
 
-def _hasher(salt: str):  # type: ignore[no-untyped-def]
+def _hasher(salt: str) -> Callable[[pa.Array], pa.Array]:
     key = salt.encode()
     block = key.ljust(64, b"\x00") if len(key) <= 64 else hashlib.sha256(key).digest().ljust(64, b"\x00")
     inner = hashlib.sha256(bytes(b ^ 0x36 for b in block))
@@ -103,17 +104,24 @@ def _hasher(salt: str):  # type: ignore[no-untyped-def]
     return batch
 
 
+_functions: dict[str, Callable[[pa.Array], pa.Array]] = {}
+_functions_lock = threading.Lock()
+
+
 def register_functions(con: duckdb.DuckDBPyConnection, functions: Mapping[str, str]) -> None:
     """Bind each function a view calls (``plan_functions``) on the connection's database.
 
     Functions belong to the database, not the connection, and a name stands for one key only, so a
-    name already bound is left as it is.
+    name already bound is left as it is. DuckDB does not keep the Python function alive once the
+    connection that bound it closes, so the process keeps each one (one per grant read).
     """
     for name, salt in functions.items():
+        with _functions_lock:
+            function = _functions.setdefault(name, _hasher(salt))
         try:
             con.create_function(
                 name,
-                _hasher(salt),
+                function,
                 [duckdb.sqltype("VARCHAR")],
                 duckdb.sqltype("VARCHAR"),
                 type="arrow",

@@ -312,7 +312,7 @@ def _explained_input(table: ResolvedTable, given: TableInput) -> TableInput:
     if table.plan.unrestricted:
         return given
     schema = plan_schema(table.plan, given.schema if given.schema is not None else given.dataset.schema)  # type: ignore[union-attr]
-    return TableInput(name=given.name, schema=schema, dataset=pads.dataset(schema.empty_table()))
+    return TableInput(name=given.name, schema=schema, dataset=pads.dataset([], schema=schema))
 
 
 def _public_plan(

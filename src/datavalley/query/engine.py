@@ -27,7 +27,6 @@ from datavalley.query.duck import connect, files_agree, parquet_scan
 from datavalley.query.formats import BATCH_ROWS
 from datavalley.query.relation import register_functions
 
-
 log = logging.getLogger(__name__)
 
 

@@ -110,7 +110,37 @@ def user_record(session: Session, name: str) -> User:
     return user
 
 
+#: names the platform itself uses for callers that are not users (see ``Caller.name``): anonymous
+#: visitors, the server's own authority (the CLI on the home folder acts as ``admin``), background jobs
+RESERVED_NAMES: dict[str, str] = {
+    "anonymous": "callers who are not logged in",
+    "admin": "the data authority itself (the command line on the server); only a platform admin may have it",
+    "system": "the platform's own background jobs",
+}
+#: a prefix the platform uses for Delta Sharing recipients
+RESERVED_PREFIXES = ("recipient",)
+
+
+def _has_platform_admin(session: Session) -> bool:
+    return session.scalar(select(User.id).where(User.platform_admin.is_(True)).limit(1)) is not None
+
+
+def check_user_name(name: str) -> None:
+    """Refuse a name the platform uses for another kind of caller (422 naming it)."""
+    meaning = RESERVED_NAMES.get(name)
+    if meaning is None and name.startswith(RESERVED_PREFIXES):
+        meaning = "Delta Sharing recipients"
+    if meaning is not None:
+        raise InvalidInput.for_field(
+            "name", f"`{name}` is reserved: the platform uses it for {meaning}; choose another name"
+        )
+
+
 def create_user(session: Session, data: UserCreate) -> UserPublic:
+    """Create a user. Reserved names are refused, except ``admin`` for a platform admin (the default
+    name of the first admin, and the name the command line acts under as the authority)."""
+    if not (data.name == "admin" and data.platform_admin):
+        check_user_name(data.name)
     taken = f"user `{data.name}` already exists; choose another name"
     if session.scalar(select(User.id).where(User.name == data.name)) is not None:
         raise Conflict(taken)
@@ -162,6 +192,12 @@ def update_user(session: Session, name: str, data: UserUpdate) -> UserPublic:
             raise Conflict(
                 f"user `{name}` is the last active platform admin; make another user platform admin first"
             )
+    if name == "admin" and changes.get("platform_admin") is False:
+        raise InvalidInput.for_field(
+            "platform_admin",
+            "user `admin` stands for the data authority and stays a platform admin; "
+            "deactivate it instead (`active: false`) if it should no longer log in",
+        )
     for key, value in changes.items():
         setattr(user, key, value)
     if not user.active:
@@ -350,7 +386,7 @@ def ensure_first_admin(session: Session, settings: Settings) -> tuple[str, str |
     password, a random one is made and returned (the only time it is ever shown). The returned password
     is None when it came from the settings.
     """
-    if session.scalar(select(User.id).where(User.platform_admin.is_(True)).limit(1)) is not None:
+    if _has_platform_admin(session):
         return None
     import secrets
 

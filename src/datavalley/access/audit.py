@@ -194,6 +194,7 @@ def record_read(
         purpose=purpose,
         rows=rows,
         bytes=bytes,
+        details={"caller": caller.identity},
         now=now,
     )
 
@@ -217,7 +218,7 @@ def record_change(
         target=target,
         organization=min(caller.roles) if caller.roles else None,
         dataset=dataset,
-        details=details,
+        details={**(details or {}), "caller": caller.identity},
         now=now,
     )
 

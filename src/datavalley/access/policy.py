@@ -87,6 +87,25 @@ class Caller:
     def name(self) -> str:
         return self.user or (f"recipient:{self.recipient}" if self.recipient else "anonymous")
 
+    @property
+    def identity(self) -> str:
+        """Who the caller is, as something no other caller can be: a user by id, a recipient by name
+        (recipients are their own kind), the server's own authority, or anonymous as its own kind.
+
+        Results, cursors and audit entries are bound to this, never to :attr:`name` (a user could be
+        named like another kind of caller).
+
+        >>> Caller(user="anonymous", user_id=7).identity, ANONYMOUS.identity
+        ('user#7', 'anonymous')
+        """
+        if self.recipient is not None:
+            return f"recipient:{self.recipient}"
+        if self.user_id is not None:
+            return f"user#{self.user_id}"
+        if self.user is not None:
+            return "authority" if self is AUTHORITY or self == AUTHORITY else f"user:{self.user}"
+        return "anonymous" if not self.platform_admin else "authority"
+
     def role_in(self, org: str) -> Role | None:
         return self.roles.get(org)
 
@@ -148,6 +167,25 @@ class ReadPlan:
     #: the caller may read every column of every version (``columns`` names the newest version's);
     #: without it, only ``columns``, whatever else an older version holds
     every_column: bool = False
+
+    @property
+    def rules(self) -> str:
+        """A digest of what the plan lets the caller read of the table, whatever its version: equal for
+        two plans exactly when they show the same rows and values (who, on what basis, which columns,
+        row filter, masks and their key). Results made under a plan are served only while it holds."""
+        import hashlib
+        import json
+
+        shape = {
+            "table": self.location.ref,
+            "basis": self.basis,
+            "grant": self.grant_id,
+            "columns": None if self.every_column else list(self.columns),
+            "row_filter": self.row_filter,
+            "masks": {c: [m.kind, m.keep_first, m.keep_last] for c, m in sorted(self.masks.items())},
+            "key": hashlib.sha256(self.salt.encode()).hexdigest() if self.salt else "",
+        }
+        return hashlib.sha256(json.dumps(shape, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
     @property
     def unrestricted(self) -> bool:

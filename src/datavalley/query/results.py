@@ -5,7 +5,9 @@ once, as it streams from the engine, to a Parquet file in the home folder (``tmp
 row groups of ``SPOOL_ROW_GROUP`` rows) and the answer's ``next`` cursor points into it. Later pages
 read only the row groups they need, so page 1,000 costs what page 2 costs, the rows never change
 between pages (a query is not run again), and the count is exact. The file belongs to the caller who
-ran the query: another caller's cursor is refused. Results expire after ``RESULT_TTL`` seconds.
+ran the query (``Caller.identity``: a user by id, anonymous as its own kind): another caller's cursor
+is refused as if the result did not exist, and every later page is served only while the caller may
+still read what it holds, under the same rules (the query service's check). Results expire after ``RESULT_TTL`` seconds.
 
 The cursor is ``base64url(JSON)`` of the result id, the offset and the page size. It holds no rows and
 no rules; the file it names is found only under the results folder (the id is 32 hex digits).
@@ -19,7 +21,7 @@ import json
 import re
 import time
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -134,9 +136,18 @@ def first_page(
 
 
 def next_page(
-    cursor: str, *, home: Path, owner: str, limit: int | None = None
+    cursor: str,
+    *,
+    home: Path,
+    owner: str,
+    limit: int | None = None,
+    check: Callable[[dict[str, Any]], None] | None = None,
 ) -> tuple[Page, dict[str, Any]]:
-    """The page a cursor points at (``limit`` may change the page size); and the result's metadata."""
+    """The page a cursor points at (``limit`` may change the page size); and the result's metadata.
+
+    ``check`` sees the metadata before any row is read, and raises to refuse the page (the query
+    service checks there that the caller may still read what the result holds).
+    """
     result_id, offset, size = _decode(cursor)
     size = limit or size
     path = results_dir(home) / f"{result_id}.parquet"
@@ -148,6 +159,8 @@ def next_page(
         raise gone from None
     if meta.get("owner") != owner:
         raise gone  # the same answer as a missing result: another caller's results do not exist for you
+    if check is not None:
+        check(meta)
     total = int(meta["total"])
     if offset >= total:
         return Page(pq.read_schema(path).empty_table(), offset, total, None), meta

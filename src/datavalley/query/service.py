@@ -39,7 +39,7 @@ from datavalley.access import audit
 from datavalley.access.policy import Caller, ReadPlan, plan_read, visible_datasets
 from datavalley.catalog.models import Dataset, Organization, Table
 from datavalley.config import Settings
-from datavalley.errors import BadRequest, DataValleyError, InvalidInput, NotFound
+from datavalley.errors import BadRequest, Conflict, DataValleyError, InvalidInput, NotFound
 from datavalley.query import sql as sqlcheck
 from datavalley.query.duck import arrow_dataset, snapshot_files
 from datavalley.query.engine import QueryLimits, TableInput, get_engine, private_paths, public_text
@@ -371,7 +371,13 @@ def run_query(
     if request.cursor:
         if request.sql:
             raise InvalidInput.for_field("cursor", "give either `sql` or `cursor`, not both")
-        page, meta = next_page(request.cursor, home=settings.home, owner=caller.name, limit=request.limit)
+        page, meta = next_page(
+            request.cursor,
+            home=settings.home,
+            owner=caller.identity,
+            limit=request.limit,
+            check=lambda meta: check_still_readable(session, settings, caller, meta.get("rules")),
+        )
         tables = [TableRead(**t) for t in meta.get("tables", [])]
         return _page_result(page, tables, started, page.table.num_rows or limit)
     if not request.sql or not request.sql.strip():
@@ -385,14 +391,39 @@ def run_query(
             run.schema,
             limit=limit,
             home=settings.home,
-            owner=caller.name,
-            extra={"tables": [t.model_dump() for t in reads]},
+            owner=caller.identity,
+            extra={"tables": [t.model_dump() for t in reads], "rules": result_rules(run.tables)},
         )
     finally:
         if run.close:
             run.close()
     audit_reads(session, caller, run.tables, path=path, rows=page.total)
     return _page_result(page, reads, started, limit)
+
+
+def result_rules(tables: Sequence[ResolvedTable]) -> list[dict[str, Any]]:
+    """What a spooled result was read under: each table and its plan's :attr:`~ReadPlan.rules`."""
+    return [{"table": list(t.display.split(".")), "rules": t.plan.rules} for t in tables]
+
+
+def check_still_readable(
+    session: Session, settings: Settings, caller: Caller, rules: list[dict[str, Any]] | None
+) -> None:
+    """Before any later page of a result: the caller may still read every table of the query, under the
+    same rules as when it ran. Access lost (a grant revoked or expired, the caller out of the
+    organization, the dataset no longer shared or public) gives the answer a new query would get
+    (404 or 403); rules changed (columns, row filter, masks) a 409: run the query again.
+    """
+    if rules is None:  # a result written before results recorded their rules: not to be trusted
+        raise Conflict("this result was made by an older version of the server; run the query again")
+    for entry in rules:
+        org, dataset, table = entry["table"]
+        plan = plan_read(session, settings, caller, org, dataset, table)
+        if plan.rules != entry["rules"]:
+            raise Conflict(
+                f"what you may read of table `{org}.{dataset}.{table}` has changed since this result "
+                "was made; run the query again"
+            )
 
 
 def audit_reads(

@@ -50,11 +50,22 @@ class Context:
 
 
 Action = Callable[[Context, dict[str, Any]], Any]
+#: every action by name; its docstring is its ``help``
 ACTIONS: dict[str, Action] = {}
+#: the actions that change nothing (CKAN's ``side_effect_free``): only these may be called by GET
+SIDE_EFFECT_FREE: set[str] = set()
 
 
-def action(func: Action) -> Action:
-    """Register ``func`` under its name; its docstring is its ``help``."""
+def read_action(func: Action) -> Action:
+    """Register ``func`` as an action that changes nothing: callable by GET or POST."""
+    ACTIONS[func.__name__] = func
+    SIDE_EFFECT_FREE.add(func.__name__)
+    return func
+
+
+def write_action(func: Action) -> Action:
+    """Register ``func`` as an action that changes something: POST only (and, with a session cookie,
+    only with the session's CSRF token)."""
     ACTIONS[func.__name__] = func
     return func
 
@@ -119,7 +130,7 @@ def _packages(ctx: Context, session: Session, datasets: list[Dataset]) -> list[d
 # --- actions --------------------------------------------------------------------------------------
 
 
-@action
+@read_action
 def package_list(ctx: Context, params: dict[str, Any]) -> list[str]:
     """The names of the datasets you may see (``limit``, ``offset``)."""
     limit = p.integer(params, "limit", 1_000_000, low=0, high=1_000_000)
@@ -138,7 +149,7 @@ def _facet_items(session: Session, field: str, counts: list[tuple[str, int]]) ->
     return [{"name": v, "display_name": titles.get(v, v), "count": n} for v, n in counts]
 
 
-@action
+@read_action
 def package_search(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     """Search datasets: ``q`` (words, or field:value), ``fq`` (organization:, tags:, groups:, name:,
     license_id:, res_format:, metadata_modified:[A TO B], metadata_created:[A TO B]), ``rows`` (at most
@@ -177,7 +188,7 @@ def package_search(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@action
+@read_action
 def package_show(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     """One dataset by ``id`` (its id, its CKAN name ``ORG--NAME``, or ``ORG/NAME``)."""
     key = p.text(params, "id", required=True) or ""
@@ -186,7 +197,7 @@ def package_show(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         return _packages(ctx, session, [ds])[0]
 
 
-@action
+@read_action
 def resource_show(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     """One table, as a resource, by ``id``."""
     from datavalley.interop.ckan_model import resource_dict
@@ -225,14 +236,14 @@ def _organization_list(ctx: Context, params: dict[str, Any], *, groups: bool = F
         return [organization_dict(o, package_count=counts.get(o.name, 0)) for o in orgs]
 
 
-@action
+@read_action
 def organization_list(ctx: Context, params: dict[str, Any]) -> list[Any]:
     """Organizations: names, or full records with ``all_fields=true``; ``sort`` (``name asc``,
     ``package_count desc``...), ``limit``, ``offset``. ``package_count`` counts what you may see."""
     return _organization_list(ctx, params)
 
 
-@action
+@read_action
 def organization_show(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     """One organization by ``id`` (id or name); ``include_datasets=true`` adds the datasets you may see."""
     key = p.text(params, "id", required=True) or ""
@@ -254,7 +265,7 @@ def organization_show(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         return out
 
 
-@action
+@read_action
 def tag_list(ctx: Context, params: dict[str, Any]) -> list[Any]:
     """The tags of the datasets you may see; ``query`` keeps those containing it; ``all_fields``."""
     query = (p.text(params, "query") or p.text(params, "q") or "").lower()
@@ -265,7 +276,7 @@ def tag_list(ctx: Context, params: dict[str, Any]) -> list[Any]:
     return [tag_dict(t) for t in tags] if all_fields else tags
 
 
-@action
+@read_action
 def group_list(ctx: Context, params: dict[str, Any]) -> list[Any]:
     """The EU data themes, as groups; ``all_fields=true`` for full records."""
     themes = sorted(THEMES)
@@ -276,7 +287,7 @@ def group_list(ctx: Context, params: dict[str, Any]) -> list[Any]:
     return themes
 
 
-@action
+@read_action
 def status_show(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     """What this site is: a CKAN-compatible API of DataValley."""
     from datavalley import __version__
@@ -291,7 +302,7 @@ def status_show(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@action
+@read_action
 def help_show(ctx: Context, params: dict[str, Any]) -> str:
     """What an action does: ``name``."""
     name = p.text(params, "name", required=True) or ""

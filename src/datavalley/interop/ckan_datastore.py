@@ -22,7 +22,7 @@ from urllib.parse import urlencode
 from datavalley.access import audit
 from datavalley.access.policy import plan_read
 from datavalley.interop import ckan_params as p
-from datavalley.interop.ckan_actions import Context, action, find_resource
+from datavalley.interop.ckan_actions import Context, find_resource, read_action
 from datavalley.query import rows
 from datavalley.query.rows import Filter, RowsPage
 
@@ -97,7 +97,7 @@ def _sort(params: dict[str, Any]) -> list[str]:
     return keys
 
 
-@action
+@read_action
 def datastore_search(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     """Rows of a table: ``resource_id``, ``filters`` ({"col": value}), ``q`` ({"col": "text"}),
     ``fields``, ``sort`` ("col asc, col2 desc"), ``limit`` (default 100, at most 10000), ``offset``,

@@ -1,4 +1,8 @@
-"""The CKAN Action API over HTTP: ``/api/3/action/NAME`` and ``/api/action/NAME``, GET or POST.
+"""The CKAN Action API over HTTP: ``/api/3/action/NAME`` and ``/api/action/NAME``.
+
+Actions that change nothing take GET or POST; actions that change something take POST only (a GET is
+CKAN's 400 "Please use POST method"), and a POST authenticated only by the portal session cookie needs
+the session's CSRF token in the ``X-CSRF-Token`` header (``datavalley.api.deps.get_caller``).
 
 Parameters come from the query string (GET) or a JSON object body (POST; a form body works too);
 unknown parameters are ignored. Every answer is CKAN's envelope::
@@ -8,7 +12,7 @@ unknown parameters are ignored. Every answer is CKAN's envelope::
 
 Errors (``__type`` → HTTP status): ``Not Found Error`` 404, ``Authorization Error`` 403 (401 for a bad
 token), ``Validation Error`` 409 (with the failing field names as keys), ``Search Query Error`` 400,
-``Bad request`` 400 (unknown action, malformed JSON), ``Internal Server Error`` 500.
+``Bad request`` 400 (unknown action, a write action by GET, malformed JSON), ``Internal Server Error`` 500.
 
 Credentials: the token the way CKAN clients send it — a raw ``Authorization: <token>`` header,
 ``Authorization: Bearer <token>``, or ``X-CKAN-API-Key: <token>`` — else the portal session.
@@ -39,7 +43,7 @@ from datavalley.errors import (
 )
 from datavalley.interop import ckan_datastore as _datastore  # noqa: F401  (registers datastore_search)
 from datavalley.interop import ckan_write as _write  # noqa: F401  (registers package_create ...)
-from datavalley.interop.ckan_actions import ACTIONS, Context
+from datavalley.interop.ckan_actions import ACTIONS, SIDE_EFFECT_FREE, Context
 from datavalley.interop.ckan_params import SearchQueryError
 from datavalley.interop.urls import Urls, base_url
 from datavalley.runtime import Runtime
@@ -145,6 +149,11 @@ async def call_action(request: Request, name: str) -> JSONResponse:
         func = ACTIONS.get(name)
         if func is None:
             raise BadRequest(f"Bad request - Action name not known: {name}")
+        if request.method != "POST" and name not in SIDE_EFFECT_FREE:
+            raise BadRequest(
+                "Bad request - JSON Error: Invalid request. Please use POST method for your request "
+                f"(`{name}` changes data: send its parameters as a JSON object in a POST body)"
+            )
         params = await _params(request)
         for key, value in params.items():
             _check_text(key, "parameters")

@@ -153,7 +153,8 @@ def _facet_items(session: Session, field: str, counts: list[tuple[str, int]]) ->
 def package_search(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     """Search datasets: ``q`` (words, or field:value), ``fq`` (organization:, tags:, groups:, name:,
     license_id:, res_format:, metadata_modified:[A TO B], metadata_created:[A TO B]), ``rows`` (at most
-    1000), ``start``, ``sort`` (e.g. ``metadata_modified desc``), ``facet.field``, ``facet.limit``."""
+    1000), ``start``, ``sort`` (e.g. ``metadata_modified desc``), ``fq_list`` (more fq, all applied),
+    ``facet.field``, ``facet.limit``."""
     rows = p.integer(params, "rows", DEFAULT_ROWS, high=MAX_ROWS)
     start = p.integer(params, "start", 0)
     sort = p.parse_sort(p.text(params, "sort"))
@@ -163,7 +164,8 @@ def package_search(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         raise p.SearchQueryError(f"cannot count facet `{unknown[0]}`; use {', '.join(FACET_FIELDS)}")
     facet_limit = p.integer(params, "facet.limit", 50, low=-1)
     with ctx.rt.session() as session:
-        where = p.parse_query(p.text(params, "q"), p.text(params, "fq"), _org_names(session))
+        fq = " ".join(f for f in [p.text(params, "fq"), *p.text_list(params, "fq_list")] if f)
+        where = p.parse_query(p.text(params, "q"), fq, _org_names(session))
         found = find_datasets(
             session,
             ctx.caller,

@@ -4,8 +4,9 @@ Actions that change nothing take GET or POST; actions that change something take
 CKAN's 400 "Please use POST method"), and a POST authenticated only by the portal session cookie needs
 the session's CSRF token in the ``X-CSRF-Token`` header (``datavalley.api.deps.get_caller``).
 
-Parameters come from the query string (GET) or a JSON object body (POST; a form body works too);
-unknown parameters are ignored. Every answer is CKAN's envelope::
+Parameters come from the query string (GET) or a JSON object body (POST; a form body works too); a key
+given several times is a list of its values, as CKAN reads it (``?facet.field=a&facet.field=b``, how
+``ckanapi -g`` sends lists). Unknown parameters are ignored. Every answer is CKAN's envelope::
 
     {"help": ".../api/3/action/help_show?name=package_show", "success": true, "result": ...}
     {"help": ..., "success": false, "error": {"__type": "Not Found Error", "message": "Not found: ..."}}
@@ -87,8 +88,20 @@ def _error_body(exc: DataValleyError) -> tuple[dict[str, Any], int]:
     return error, status
 
 
+def _mixed(items: list[tuple[str, Any]]) -> dict[str, Any]:
+    """Query or form fields as CKAN reads them: a key given once is its value, a repeated key a list.
+
+    >>> _mixed([("facet.field", "tags"), ("rows", "5"), ("facet.field", "organization")])
+    {'facet.field': ['tags', 'organization'], 'rows': '5'}
+    """
+    values: dict[str, list[Any]] = {}
+    for key, value in items:
+        values.setdefault(key, []).append(value)
+    return {key: found[0] if len(found) == 1 else found for key, found in values.items()}
+
+
 async def _params(request: Request) -> dict[str, Any]:
-    params: dict[str, Any] = dict(request.query_params)
+    params = _mixed(request.query_params.multi_items())
     if request.method != "POST":
         return params
     raw = await request.body()
@@ -99,7 +112,7 @@ async def _params(request: Request) -> dict[str, Any]:
     content_type = request.headers.get("content-type", "")
     if "application/x-www-form-urlencoded" in content_type or "multipart/form-data" in content_type:
         form = await request.form()
-        params.update({k: v for k, v in form.items() if isinstance(v, str)})
+        params.update(_mixed([(k, v) for k, v in form.multi_items() if isinstance(v, str)]))
         return params
     try:
         body = json.loads(raw)

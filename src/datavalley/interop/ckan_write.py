@@ -54,17 +54,9 @@ def _fields(params: dict[str, Any]) -> dict[str, Any]:
         if theirs in params:
             out[ours] = params[theirs]
     if "tags" in params:
-        tags = p.json_value(params, "tags") or []
-        out["tags"] = (
-            [t.get("name") if isinstance(t, dict) else t for t in tags] if isinstance(tags, list) else tags
-        )
+        out["tags"] = _names(params, "tags")
     if "groups" in params:
-        groups = p.json_value(params, "groups") or []
-        out["themes"] = (
-            [g.get("name") if isinstance(g, dict) else g for g in groups]
-            if isinstance(groups, list)
-            else groups
-        )
+        out["themes"] = _names(params, "groups")
     extras = p.json_value(params, "extras") or []
     if isinstance(extras, list):
         for extra in extras:
@@ -79,6 +71,16 @@ def _fields(params: dict[str, Any]) -> dict[str, Any]:
             raise p.invalid("state", "use `draft` or `active`")
         out["state"] = "published" if state == "active" else "draft"
     return out
+
+
+def _names(params: dict[str, Any], key: str) -> Any:
+    """``[{"name": "a"}, ...]``, ``["a", ...]`` (a JSON list, or a repeated form key) or one name."""
+    given = p.json_value(params, key) or []
+    if isinstance(given, str):
+        given = [given]
+    if not isinstance(given, list):
+        return given  # the schema names what is wrong with it
+    return [v.get("name") if isinstance(v, dict) else v for v in given]
 
 
 def _validation(exc: ValidationError) -> InvalidInput:

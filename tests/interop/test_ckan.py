@@ -372,3 +372,36 @@ def test_a_form_post_with_repeated_keys_gives_lists(world):
         )
     )
     assert [t["name"] for t in created["tags"]] == ["bus", "公交"]
+
+
+def test_res_format_facet_filter_and_resources_agree(world, runtime, tmp_path, anonymous, client_as):
+    """The res_format facet counts, fq=res_format: and the resources listed all come from one definition."""
+    load_csv(runtime, tmp_path, "stats/county_gdp", "more", "a\n1\n")  # two resources, one dataset
+
+    def formats(package: dict) -> set[str]:
+        return {r["format"] for r in package["resources"]}
+
+    for who in (anonymous, client_as("mei", stats="member"), world):
+        params = {"rows": 1000, "facet.field": '["res_format"]', "facet.limit": -1}
+        result = ok(who.get(f"{A}/package_search", params=params))
+        counted: dict[str, int] = {}
+        for package in result["results"]:
+            for fmt in formats(package):
+                counted[fmt] = counted.get(fmt, 0) + 1
+        assert result["facets"]["res_format"] == counted
+        for fmt in {*counted, "csv", "JSON", "Parquet", "PDF"}:
+            found = ok(who.post(f"{A}/package_search", json={"rows": 1000, "fq": f"res_format:{fmt}"}))
+            expected = {
+                p["name"] for p in result["results"] if fmt.lower() in {f.lower() for f in formats(p)}
+            }
+            assert {p["name"] for p in found["results"]} == expected, fmt
+        for package in result["results"]:
+            assert (
+                ok(who.get(f"{A}/package_show", params={"id": package["id"]}))["resources"]
+                == package["resources"]
+            )
+            for resource in package["resources"]:
+                assert ok(who.get(f"{A}/resource_show", params={"id": resource["id"]})) == resource
+    public = ok(anonymous.get(f"{A}/package_search", params={"facet.field": '["res_format"]'}))
+    assert public["facets"]["res_format"] == {"CSV": 2}  # county_gdp (two tables) and clinics
+    assert ok(anonymous.get(f"{A}/package_search?fq=res_format:Parquet"))["count"] == 0

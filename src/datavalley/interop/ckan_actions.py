@@ -30,7 +30,7 @@ from datavalley.interop.finder import (
     FACET_FIELDS,
     DatasetFilter,
     find_datasets,
-    tables_by_dataset,
+    resources_by_dataset,
     visible_count_by_org,
 )
 from datavalley.interop.urls import Urls
@@ -123,8 +123,8 @@ def find_organization(session: Session, key: str) -> Organization:
 
 
 def _packages(ctx: Context, session: Session, datasets: list[Dataset]) -> list[dict[str, Any]]:
-    tables = tables_by_dataset(session, [d.id for d in datasets])
-    return [package_dict(d, tables[d.id], ctx.urls) for d in datasets]
+    resources = resources_by_dataset(session, [d.id for d in datasets])
+    return [package_dict(d, resources[d.id], ctx.urls) for d in datasets]
 
 
 # --- actions --------------------------------------------------------------------------------------
@@ -143,7 +143,9 @@ def package_list(ctx: Context, params: dict[str, Any]) -> list[str]:
 def _facet_items(session: Session, field: str, counts: list[tuple[str, int]]) -> list[dict[str, Any]]:
     titles: dict[str, str] = {}
     if field == "organization":
-        titles = dict(session.execute(select(Organization.name, Organization.title)).tuples().all())
+        titles = {
+            name: title for name, title in session.execute(select(Organization.name, Organization.title))
+        }
     elif field == "groups":
         titles = dict(THEMES)
     return [{"name": v, "display_name": titles.get(v, v), "count": n} for v, n in counts]
@@ -207,8 +209,9 @@ def resource_show(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     key = p.text(params, "id", required=True) or ""
     with ctx.rt.session() as session:
         ds, table = find_resource(session, ctx.caller, key)
-        tables = tables_by_dataset(session, [ds.id])[ds.id]
-        return resource_dict(ds, table, ctx.urls, [t.id for t in tables].index(table.id))
+        resources = resources_by_dataset(session, [ds.id])[ds.id]
+        position = [t.id for t, _fmt in resources].index(table.id)
+        return resource_dict(ds, table, ctx.urls, position, resources[position][1])
 
 
 def _organization_list(ctx: Context, params: dict[str, Any], *, groups: bool = False) -> list[Any]:

@@ -215,10 +215,7 @@ def _apply(where: DatasetFilter, sign: str, field: str, raw: str, org_ids: dict[
     elif field == "license_id":
         where.licenses.append(value)
     elif field == "res_format":
-        if value.lower() in ("csv", "json", "parquet"):
-            where.has_tables = True
-        else:
-            where.nothing = True
+        where.res_formats.append(value)
     elif field == "capacity":
         where.public = {"public": True, "private": False}.get(value.lower())
         if where.public is None:

@@ -319,3 +319,89 @@ def test_datastore_search_sql(world, anonymous, outsider):
     for bad in ("DROP TABLE x", "SELECT * FROM read_csv('/etc/passwd')"):
         response = anonymous.post(f"{A}/datastore_search_sql", json={"sql": bad})
         assert response.status_code in (400, 409) and response.json()["success"] is False
+
+
+def test_a_repeated_get_key_is_a_list_as_ckan_reads_it(world, anonymous):
+    """``?facet.field=a&facet.field=b`` is how ``ckanapi -g`` and ``RemoteCKAN(get_only=True)`` send lists."""
+    both = ok(anonymous.get(f"{A}/package_search?facet.field=organization&facet.field=tags&rows=0"))
+    assert set(both["facets"]) == {"organization", "tags"}
+    for field in ("organization", "tags"):
+        alone = ok(anonymous.get(f"{A}/package_search", params={"facet.field": field, "rows": 0}))
+        assert both["facets"][field] == alone["facets"][field]
+    assert both["facets"]["tags"]["county"] == 2
+    # fq_list: each filter applies (AND), as CKAN's fq_list
+    narrowed = ok(anonymous.get(f"{A}/package_search?fq_list=tags:county&fq_list=organization:stats"))
+    assert refs(narrowed["results"]) == {"stats/county_gdp"}
+    assert refs(ok(anonymous.get(f"{A}/package_search?fq_list=tags:county"))["results"]) == {
+        "stats/county_gdp",
+        "health/clinics",
+    }
+    orgs = ok(anonymous.get(f"{A}/organization_list?organizations=stats&organizations=shop"))
+    assert orgs == ["shop", "stats"]
+
+    rid = _resource_id(anonymous, "stats/county_gdp")
+    two = ok(anonymous.get(f"{A}/datastore_search?resource_id={rid}&fields=county&fields=year"))
+    assert [f["id"] for f in two["fields"]] == ["county", "year"]
+    assert all(set(r) == {"county", "year"} for r in two["records"]) and len(two["records"]) == 3
+    ordered = ok(
+        anonymous.get(f"{A}/datastore_search?resource_id={rid}&sort=year desc&sort=gdp asc&fields=county")
+    )
+    assert [r["county"] for r in ordered["records"]] == ["云岩区", "南明区", "观山湖区"]
+
+
+def test_a_repeated_key_of_a_single_value_parameter_is_refused_by_name(world, anonymous):
+    rid = _resource_id(anonymous, "stats/county_gdp")
+    for path in (
+        "package_search?rows=1&rows=2",
+        "package_search?q=county&q=gdp",
+        "package_search?sort=name asc&sort=title asc",
+        "package_show?id=stats--county_gdp&id=shop--prices",
+        f"datastore_search?resource_id={rid}&limit=1&limit=2",
+        f"datastore_search?resource_id={rid}&q=a&q=b",
+    ):
+        name = path.split("&")[-1].split("=")[0]
+        error = failed(anonymous.get(f"{A}/{path}"), 409, "Validation Error")
+        assert error[name] == ["takes one value, not several: give it once"], (path, error)
+
+
+def test_a_form_post_with_repeated_keys_gives_lists(world):
+    created = ok(
+        world.post(
+            f"{A}/package_create",
+            data={"name": "bus_routes", "owner_org": "stats", "tags": ["bus", "公交"]},
+        )
+    )
+    assert [t["name"] for t in created["tags"]] == ["bus", "公交"]
+
+
+def test_res_format_facet_filter_and_resources_agree(world, runtime, tmp_path, anonymous, client_as):
+    """The res_format facet counts, fq=res_format: and the resources listed all come from one definition."""
+    load_csv(runtime, tmp_path, "stats/county_gdp", "more", "a\n1\n")  # two resources, one dataset
+
+    def formats(package: dict) -> set[str]:
+        return {r["format"] for r in package["resources"]}
+
+    for who in (anonymous, client_as("mei", stats="member"), world):
+        params = {"rows": 1000, "facet.field": '["res_format"]', "facet.limit": -1}
+        result = ok(who.get(f"{A}/package_search", params=params))
+        counted: dict[str, int] = {}
+        for package in result["results"]:
+            for fmt in formats(package):
+                counted[fmt] = counted.get(fmt, 0) + 1
+        assert result["facets"]["res_format"] == counted
+        for fmt in {*counted, "csv", "JSON", "Parquet", "PDF"}:
+            found = ok(who.post(f"{A}/package_search", json={"rows": 1000, "fq": f"res_format:{fmt}"}))
+            expected = {
+                p["name"] for p in result["results"] if fmt.lower() in {f.lower() for f in formats(p)}
+            }
+            assert {p["name"] for p in found["results"]} == expected, fmt
+        for package in result["results"]:
+            assert (
+                ok(who.get(f"{A}/package_show", params={"id": package["id"]}))["resources"]
+                == package["resources"]
+            )
+            for resource in package["resources"]:
+                assert ok(who.get(f"{A}/resource_show", params={"id": resource["id"]})) == resource
+    public = ok(anonymous.get(f"{A}/package_search", params={"facet.field": '["res_format"]'}))
+    assert public["facets"]["res_format"] == {"CSV": 2}  # county_gdp (two tables) and clinics
+    assert ok(anonymous.get(f"{A}/package_search?fq=res_format:Parquet"))["count"] == 0

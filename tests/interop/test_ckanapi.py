@@ -75,3 +75,51 @@ def test_ckanapi_sees_what_the_native_api_shows(runtime, tmp_path):
             remote.action.datastore_search(resource_id=resource["id"], filters={"nope": 1})
         with pytest.raises(ckanapi.NotAuthorized):
             ckanapi.RemoteCKAN(url, apikey="dv_" + "x" * 43).action.package_list()
+
+
+def test_ckanapi_get_only_sends_lists_as_repeated_keys_and_writes_need_post(runtime, tmp_path):
+    build_catalog(runtime, tmp_path)
+    with runtime.session() as s:
+        make_user(s, "eddie", stats="editor")
+        editor = make_token(s, "eddie")
+    with serving(runtime) as url:
+        by_get = ckanapi.RemoteCKAN(url, get_only=True)
+        found = by_get.call_action("package_search", {"facet.field": ["organization", "tags"], "rows": 0})
+        assert set(found["facets"]) == {"organization", "tags"}
+        assert found["facets"]["organization"] == {"stats": 1, "health": 1, "shop": 1}
+        narrowed = by_get.action.package_search(fq_list=["tags:county", "organization:health"])
+        assert refs(narrowed["results"]) == {"health/clinics"}
+        rid = by_get.action.package_show(id="stats--county_gdp")["resources"][0]["id"]
+        rows = by_get.action.datastore_search(
+            resource_id=rid, fields=["county", "year"], sort=["year desc", "gdp"]
+        )
+        assert rows["records"] == [
+            {"county": "云岩区", "year": 2024},
+            {"county": "南明区", "year": 2023},
+            {"county": "观山湖区", "year": 2023},
+        ]
+        # the command line, with -g: the same repeated keys
+        (cli_found,) = cli(
+            "action",
+            "package_search",
+            "-g",
+            "-j",
+            "-r",
+            url,
+            'facet.field:["organization","tags"]',
+            "rows:0",
+            token=None,
+        )
+        assert cli_found["facets"] == found["facets"]
+
+        # writes: refused by GET (nothing changes), done by POST with the token
+        with pytest.raises(ckanapi.CKANAPIError, match="Please use POST method"):
+            ckanapi.RemoteCKAN(url, apikey=editor, get_only=True).action.package_update(
+                id="stats--county_gdp", title="by GET"
+            )
+        assert by_get.action.package_show(id="stats--county_gdp")["title"] == "县域GDP County GDP"
+        by_post = ckanapi.RemoteCKAN(url, apikey=editor)
+        assert by_post.action.package_update(id="stats--county_gdp", title="by POST")["title"] == "by POST"
+        created = by_post.action.package_create(name="bus_routes", owner_org="stats", tags=["bus", "公交"])
+        assert [t["name"] for t in created["tags"]] == ["bus", "公交"]
+        assert by_get.action.package_show(id="stats--county_gdp")["title"] == "by POST"

@@ -30,7 +30,7 @@ from datavalley.interop.finder import (
     FACET_FIELDS,
     DatasetFilter,
     find_datasets,
-    tables_by_dataset,
+    resources_by_dataset,
     visible_count_by_org,
 )
 from datavalley.interop.urls import Urls
@@ -50,11 +50,22 @@ class Context:
 
 
 Action = Callable[[Context, dict[str, Any]], Any]
+#: every action by name; its docstring is its ``help``
 ACTIONS: dict[str, Action] = {}
+#: the actions that change nothing (CKAN's ``side_effect_free``): only these may be called by GET
+SIDE_EFFECT_FREE: set[str] = set()
 
 
-def action(func: Action) -> Action:
-    """Register ``func`` under its name; its docstring is its ``help``."""
+def read_action(func: Action) -> Action:
+    """Register ``func`` as an action that changes nothing: callable by GET or POST."""
+    ACTIONS[func.__name__] = func
+    SIDE_EFFECT_FREE.add(func.__name__)
+    return func
+
+
+def write_action(func: Action) -> Action:
+    """Register ``func`` as an action that changes something: POST only (and, with a session cookie,
+    only with the session's CSRF token)."""
     ACTIONS[func.__name__] = func
     return func
 
@@ -112,14 +123,14 @@ def find_organization(session: Session, key: str) -> Organization:
 
 
 def _packages(ctx: Context, session: Session, datasets: list[Dataset]) -> list[dict[str, Any]]:
-    tables = tables_by_dataset(session, [d.id for d in datasets])
-    return [package_dict(d, tables[d.id], ctx.urls) for d in datasets]
+    resources = resources_by_dataset(session, [d.id for d in datasets])
+    return [package_dict(d, resources[d.id], ctx.urls) for d in datasets]
 
 
 # --- actions --------------------------------------------------------------------------------------
 
 
-@action
+@read_action
 def package_list(ctx: Context, params: dict[str, Any]) -> list[str]:
     """The names of the datasets you may see (``limit``, ``offset``)."""
     limit = p.integer(params, "limit", 1_000_000, low=0, high=1_000_000)
@@ -132,17 +143,20 @@ def package_list(ctx: Context, params: dict[str, Any]) -> list[str]:
 def _facet_items(session: Session, field: str, counts: list[tuple[str, int]]) -> list[dict[str, Any]]:
     titles: dict[str, str] = {}
     if field == "organization":
-        titles = dict(session.execute(select(Organization.name, Organization.title)).tuples().all())
+        titles = {
+            name: title for name, title in session.execute(select(Organization.name, Organization.title))
+        }
     elif field == "groups":
         titles = dict(THEMES)
     return [{"name": v, "display_name": titles.get(v, v), "count": n} for v, n in counts]
 
 
-@action
+@read_action
 def package_search(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     """Search datasets: ``q`` (words, or field:value), ``fq`` (organization:, tags:, groups:, name:,
     license_id:, res_format:, metadata_modified:[A TO B], metadata_created:[A TO B]), ``rows`` (at most
-    1000), ``start``, ``sort`` (e.g. ``metadata_modified desc``), ``facet.field``, ``facet.limit``."""
+    1000), ``start``, ``sort`` (e.g. ``metadata_modified desc``), ``fq_list`` (more fq, all applied),
+    ``facet.field``, ``facet.limit``."""
     rows = p.integer(params, "rows", DEFAULT_ROWS, high=MAX_ROWS)
     start = p.integer(params, "start", 0)
     sort = p.parse_sort(p.text(params, "sort"))
@@ -152,7 +166,8 @@ def package_search(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         raise p.SearchQueryError(f"cannot count facet `{unknown[0]}`; use {', '.join(FACET_FIELDS)}")
     facet_limit = p.integer(params, "facet.limit", 50, low=-1)
     with ctx.rt.session() as session:
-        where = p.parse_query(p.text(params, "q"), p.text(params, "fq"), _org_names(session))
+        fq = " ".join(f for f in [p.text(params, "fq"), *p.text_list(params, "fq_list")] if f)
+        where = p.parse_query(p.text(params, "q"), fq, _org_names(session))
         found = find_datasets(
             session,
             ctx.caller,
@@ -177,7 +192,7 @@ def package_search(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@action
+@read_action
 def package_show(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     """One dataset by ``id`` (its id, its CKAN name ``ORG--NAME``, or ``ORG/NAME``)."""
     key = p.text(params, "id", required=True) or ""
@@ -186,7 +201,7 @@ def package_show(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         return _packages(ctx, session, [ds])[0]
 
 
-@action
+@read_action
 def resource_show(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     """One table, as a resource, by ``id``."""
     from datavalley.interop.ckan_model import resource_dict
@@ -194,8 +209,9 @@ def resource_show(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     key = p.text(params, "id", required=True) or ""
     with ctx.rt.session() as session:
         ds, table = find_resource(session, ctx.caller, key)
-        tables = tables_by_dataset(session, [ds.id])[ds.id]
-        return resource_dict(ds, table, ctx.urls, [t.id for t in tables].index(table.id))
+        resources = resources_by_dataset(session, [ds.id])[ds.id]
+        position = [t.id for t, _fmt in resources].index(table.id)
+        return resource_dict(ds, table, ctx.urls, position, resources[position][1])
 
 
 def _organization_list(ctx: Context, params: dict[str, Any], *, groups: bool = False) -> list[Any]:
@@ -225,14 +241,14 @@ def _organization_list(ctx: Context, params: dict[str, Any], *, groups: bool = F
         return [organization_dict(o, package_count=counts.get(o.name, 0)) for o in orgs]
 
 
-@action
+@read_action
 def organization_list(ctx: Context, params: dict[str, Any]) -> list[Any]:
     """Organizations: names, or full records with ``all_fields=true``; ``sort`` (``name asc``,
     ``package_count desc``...), ``limit``, ``offset``. ``package_count`` counts what you may see."""
     return _organization_list(ctx, params)
 
 
-@action
+@read_action
 def organization_show(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     """One organization by ``id`` (id or name); ``include_datasets=true`` adds the datasets you may see."""
     key = p.text(params, "id", required=True) or ""
@@ -254,7 +270,7 @@ def organization_show(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         return out
 
 
-@action
+@read_action
 def tag_list(ctx: Context, params: dict[str, Any]) -> list[Any]:
     """The tags of the datasets you may see; ``query`` keeps those containing it; ``all_fields``."""
     query = (p.text(params, "query") or p.text(params, "q") or "").lower()
@@ -265,7 +281,7 @@ def tag_list(ctx: Context, params: dict[str, Any]) -> list[Any]:
     return [tag_dict(t) for t in tags] if all_fields else tags
 
 
-@action
+@read_action
 def group_list(ctx: Context, params: dict[str, Any]) -> list[Any]:
     """The EU data themes, as groups; ``all_fields=true`` for full records."""
     themes = sorted(THEMES)
@@ -276,7 +292,7 @@ def group_list(ctx: Context, params: dict[str, Any]) -> list[Any]:
     return themes
 
 
-@action
+@read_action
 def status_show(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     """What this site is: a CKAN-compatible API of DataValley."""
     from datavalley import __version__
@@ -291,7 +307,7 @@ def status_show(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@action
+@read_action
 def help_show(ctx: Context, params: dict[str, Any]) -> str:
     """What an action does: ``name``."""
     name = p.text(params, "name", required=True) or ""

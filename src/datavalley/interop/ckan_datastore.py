@@ -7,7 +7,7 @@ clients ask for can reach hidden rows, columns or values. Every read is written 
 
 Mapping: ``filters`` ``{"col": value}`` → ``col=value`` (a list → ``col__in``, null → ``col__isnull``),
 ``q`` ``{"col": "text"}`` → ``col__contains``, ``fields`` → columns, ``sort`` ``"a asc, b desc"`` →
-``a,-b``. ``offset`` is reached by walking the keyset cursor (no row is skipped or repeated; far offsets
+``a,-b`` (``fields`` and ``sort`` also as lists, e.g. repeated GET keys). ``offset`` is reached by walking the keyset cursor (no row is skipped or repeated; far offsets
 cost a read of the rows before them). A ``limit`` above 10,000 is capped at 10,000.
 """
 
@@ -22,7 +22,7 @@ from urllib.parse import urlencode
 from datavalley.access import audit
 from datavalley.access.policy import plan_read
 from datavalley.interop import ckan_params as p
-from datavalley.interop.ckan_actions import Context, action, find_resource
+from datavalley.interop.ckan_actions import Context, find_resource, read_action
 from datavalley.query import rows
 from datavalley.query.rows import Filter, RowsPage
 
@@ -57,6 +57,8 @@ def _value_text(name: str, value: Any) -> str:
 
 
 def _filters(params: dict[str, Any]) -> list[Filter]:
+    p.single(params, "filters")
+    p.single(params, "q")
     given = p.json_value(params, "filters") or {}
     if not isinstance(given, dict):
         raise p.invalid("filters", 'give an object: {"column": value, "other": [value, value]}')
@@ -97,7 +99,7 @@ def _sort(params: dict[str, Any]) -> list[str]:
     return keys
 
 
-@action
+@read_action
 def datastore_search(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     """Rows of a table: ``resource_id``, ``filters`` ({"col": value}), ``q`` ({"col": "text"}),
     ``fields``, ``sort`` ("col asc, col2 desc"), ``limit`` (default 100, at most 10000), ``offset``,

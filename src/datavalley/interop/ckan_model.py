@@ -7,8 +7,10 @@ Names and identifiers
     either, and ``ORG/DATASET`` too. Resources (one per table) and organizations get derived UUIDs
     the same way. Themes appear as CKAN groups named by their EU code (``econ``, ``heal``...).
 
-A resource's ``url`` is the table's CSV download from the rows API; ``datastore_active`` is true for
-every table, so ``datastore_search`` reads its rows.
+A resource's ``format`` comes from :func:`datavalley.interop.finder.table_resources` (the definition the
+``res_format`` facet and filter read too): each table is one resource, its CSV download, so ``url`` is the
+table's CSV download from the rows API; ``datastore_active`` is true for every table, so
+``datastore_search`` reads its rows.
 """
 
 from __future__ import annotations
@@ -23,6 +25,12 @@ from datavalley.interop.urls import Urls
 
 _NAMESPACE = uuid.UUID("6f6e1c9e-6a55-4d1e-9a0e-64617461766c")  # fixed: ids stay the same everywhere
 OPEN_LICENSES = {"cc-by-4.0", "cc-by", "cc-by-sa-4.0", "cc0", "cc0-1.0", "odbl", "odbl-1.0", "odc-by", "pddl"}
+#: a resource format → (its mimetype, the rows API's ``format=`` that downloads it)
+RESOURCE_FORMATS = {
+    "CSV": ("text/csv", "csv"),
+    "JSON": ("application/x-ndjson", "ndjson"),
+    "Parquet": ("application/vnd.apache.parquet", "parquet"),
+}
 #: our lifecycle state → CKAN's ``state``
 STATES = {"draft": "draft", "published": "active", "deprecated": "active"}
 
@@ -96,17 +104,19 @@ def tag_dict(tag: str) -> dict[str, Any]:
     }
 
 
-def resource_dict(ds: Dataset, table: Table, urls: Urls, position: int) -> dict[str, Any]:
+def resource_dict(ds: Dataset, table: Table, urls: Urls, position: int, fmt: str) -> dict[str, Any]:
+    """The resource of ``table`` in format ``fmt`` (from :func:`~datavalley.interop.finder.resources_by_dataset`)."""
     org = ds.organization.name
     ref = f"{org}/{ds.name}/{table.name}"
+    mimetype, download = RESOURCE_FORMATS[fmt]
     return {
         "id": derived_id("resource", ref),
         "package_id": derived_id("dataset", f"{org}/{ds.name}"),
         "name": table.title or table.name,
         "description": table.description,
-        "url": urls.rows(org, ds.name, table.name, "csv"),
-        "format": "CSV",
-        "mimetype": "text/csv",
+        "url": urls.rows(org, ds.name, table.name, download),
+        "format": fmt,
+        "mimetype": mimetype,
         "datastore_active": True,
         "url_type": "datastore",
         "state": "active",
@@ -123,7 +133,8 @@ def resource_dict(ds: Dataset, table: Table, urls: Urls, position: int) -> dict[
     }
 
 
-def package_dict(ds: Dataset, tables: list[Table], urls: Urls) -> dict[str, Any]:
+def package_dict(ds: Dataset, resources: list[tuple[Table, str]], urls: Urls) -> dict[str, Any]:
+    """A package; ``resources`` are its tables with their formats, as ``resources_by_dataset`` gives them."""
     org = ds.organization
     ref = f"{org.name}/{ds.name}"
     extras = {
@@ -136,7 +147,7 @@ def package_dict(ds: Dataset, tables: list[Table], urls: Urls) -> dict[str, Any]
         "temporal_end": ds.temporal_end.isoformat() if ds.temporal_end else None,
         "themes": ",".join(ds.themes),
     }
-    resources = [resource_dict(ds, t, urls, i) for i, t in enumerate(tables)]
+    resource_dicts = [resource_dict(ds, t, urls, i, fmt) for i, (t, fmt) in enumerate(resources)]
     return {
         "id": derived_id("dataset", ref),
         "name": package_name(org.name, ds.name),
@@ -161,8 +172,8 @@ def package_dict(ds: Dataset, tables: list[Table], urls: Urls) -> dict[str, Any]
         "tags": [tag_dict(t) for t in ds.tags],
         "num_tags": len(ds.tags),
         "groups": [group_dict(t) for t in ds.themes],
-        "resources": resources,
-        "num_resources": len(resources),
+        "resources": resource_dicts,
+        "num_resources": len(resource_dicts),
         "extras": [{"key": k, "value": v} for k, v in extras.items() if v not in (None, "")],
         "relationships_as_object": [],
         "relationships_as_subject": [],

@@ -1,6 +1,10 @@
 """Reading CKAN action parameters: numbers and JSON that may come as text (GET) or as values (POST),
 Solr-style ``q`` / ``fq`` filters, and ``sort`` strings.
 
+A query-string key given several times arrives as a list (as CKAN reads it): list parameters
+(:func:`string_list`, :func:`text_list`) take it; a one-value parameter refuses it by name
+(:func:`single`) instead of keeping one of the values.
+
 Errors are CKAN's: a bad parameter is a ``Validation Error`` naming it; a filter we cannot answer is a
 ``Search Query Error`` (never silently dropped: an ignored filter would widen the answer).
 """
@@ -25,9 +29,20 @@ def invalid(field: str, message: str) -> InvalidInput:
     return InvalidInput(f"`{field}`: {message}", details=[ErrorDetail(field, message)])
 
 
+ONE_VALUE = "takes one value, not several: give it once"
+
+
+def single(params: dict[str, Any], name: str) -> Any:
+    """The value of a one-value parameter; a list (a repeated query key, or a JSON list) is refused."""
+    value = params.get(name)
+    if isinstance(value, list):
+        raise invalid(name, ONE_VALUE)
+    return value
+
+
 def integer(params: dict[str, Any], name: str, default: int, *, low: int = 0, high: int | None = None) -> int:
     """A whole number; above ``high`` it is capped (as CKAN caps ``rows``), below ``low`` refused."""
-    value = params.get(name)
+    value = single(params, name)
     if value is None or value == "":
         return default
     if isinstance(value, bool) or not isinstance(value, int | str):
@@ -42,7 +57,7 @@ def integer(params: dict[str, Any], name: str, default: int, *, low: int = 0, hi
 
 
 def boolean(params: dict[str, Any], name: str, default: bool) -> bool:
-    value = params.get(name)
+    value = single(params, name)
     if value is None or value == "":
         return default
     if isinstance(value, bool):
@@ -67,7 +82,7 @@ def json_value(params: dict[str, Any], name: str) -> Any:
 
 
 def text(params: dict[str, Any], name: str, *, required: bool = False) -> str | None:
-    value = params.get(name)
+    value = single(params, name)
     if value is None or value == "":
         if required:
             raise invalid(name, "Missing value")
@@ -86,6 +101,20 @@ def string_list(params: dict[str, Any], name: str) -> list[str]:
         return [part.strip() for part in value.split(",") if part.strip()]
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
         return value
+    raise invalid(name, "must be a list of strings")
+
+
+def text_list(params: dict[str, Any], name: str) -> list[str]:
+    """A list of texts that may hold commas (``fq_list``): a list, a JSON list, or one text."""
+    value = params.get(name)
+    if isinstance(value, str) and value.lstrip().startswith("["):
+        value = json_value(params, name)
+    if value is None or value == "":
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return [v for v in value if v.strip()]
     raise invalid(name, "must be a list of strings")
 
 
@@ -186,10 +215,7 @@ def _apply(where: DatasetFilter, sign: str, field: str, raw: str, org_ids: dict[
     elif field == "license_id":
         where.licenses.append(value)
     elif field == "res_format":
-        if value.lower() in ("csv", "json", "parquet"):
-            where.has_tables = True
-        else:
-            where.nothing = True
+        where.res_formats.append(value)
     elif field == "capacity":
         where.public = {"public": True, "private": False}.get(value.lower())
         if where.public is None:

@@ -1,14 +1,19 @@
-"""The CKAN Action API over HTTP: ``/api/3/action/NAME`` and ``/api/action/NAME``, GET or POST.
+"""The CKAN Action API over HTTP: ``/api/3/action/NAME`` and ``/api/action/NAME``.
 
-Parameters come from the query string (GET) or a JSON object body (POST; a form body works too);
-unknown parameters are ignored. Every answer is CKAN's envelope::
+Actions that change nothing take GET or POST; actions that change something take POST only (a GET is
+CKAN's 400 "Please use POST method"), and a POST authenticated only by the portal session cookie needs
+the session's CSRF token in the ``X-CSRF-Token`` header (``datavalley.api.deps.get_caller``).
+
+Parameters come from the query string (GET) or a JSON object body (POST; a form body works too); a key
+given several times is a list of its values, as CKAN reads it (``?facet.field=a&facet.field=b``, how
+``ckanapi -g`` sends lists). Unknown parameters are ignored. Every answer is CKAN's envelope::
 
     {"help": ".../api/3/action/help_show?name=package_show", "success": true, "result": ...}
     {"help": ..., "success": false, "error": {"__type": "Not Found Error", "message": "Not found: ..."}}
 
 Errors (``__type`` → HTTP status): ``Not Found Error`` 404, ``Authorization Error`` 403 (401 for a bad
 token), ``Validation Error`` 409 (with the failing field names as keys), ``Search Query Error`` 400,
-``Bad request`` 400 (unknown action, malformed JSON), ``Internal Server Error`` 500.
+``Bad request`` 400 (unknown action, a write action by GET, malformed JSON), ``Internal Server Error`` 500.
 
 Credentials: the token the way CKAN clients send it — a raw ``Authorization: <token>`` header,
 ``Authorization: Bearer <token>``, or ``X-CKAN-API-Key: <token>`` — else the portal session.
@@ -39,7 +44,7 @@ from datavalley.errors import (
 )
 from datavalley.interop import ckan_datastore as _datastore  # noqa: F401  (registers datastore_search)
 from datavalley.interop import ckan_write as _write  # noqa: F401  (registers package_create ...)
-from datavalley.interop.ckan_actions import ACTIONS, Context
+from datavalley.interop.ckan_actions import ACTIONS, SIDE_EFFECT_FREE, Context
 from datavalley.interop.ckan_params import SearchQueryError
 from datavalley.interop.urls import Urls, base_url
 from datavalley.runtime import Runtime
@@ -83,8 +88,20 @@ def _error_body(exc: DataValleyError) -> tuple[dict[str, Any], int]:
     return error, status
 
 
+def _mixed(items: list[tuple[str, Any]]) -> dict[str, Any]:
+    """Query or form fields as CKAN reads them: a key given once is its value, a repeated key a list.
+
+    >>> _mixed([("facet.field", "tags"), ("rows", "5"), ("facet.field", "organization")])
+    {'facet.field': ['tags', 'organization'], 'rows': '5'}
+    """
+    values: dict[str, list[Any]] = {}
+    for key, value in items:
+        values.setdefault(key, []).append(value)
+    return {key: found[0] if len(found) == 1 else found for key, found in values.items()}
+
+
 async def _params(request: Request) -> dict[str, Any]:
-    params: dict[str, Any] = dict(request.query_params)
+    params = _mixed(request.query_params.multi_items())
     if request.method != "POST":
         return params
     raw = await request.body()
@@ -95,7 +112,7 @@ async def _params(request: Request) -> dict[str, Any]:
     content_type = request.headers.get("content-type", "")
     if "application/x-www-form-urlencoded" in content_type or "multipart/form-data" in content_type:
         form = await request.form()
-        params.update({k: v for k, v in form.items() if isinstance(v, str)})
+        params.update(_mixed([(k, v) for k, v in form.multi_items() if isinstance(v, str)]))
         return params
     try:
         body = json.loads(raw)
@@ -145,6 +162,11 @@ async def call_action(request: Request, name: str) -> JSONResponse:
         func = ACTIONS.get(name)
         if func is None:
             raise BadRequest(f"Bad request - Action name not known: {name}")
+        if request.method != "POST" and name not in SIDE_EFFECT_FREE:
+            raise BadRequest(
+                "Bad request - JSON Error: Invalid request. Please use POST method for your request "
+                f"(`{name}` changes data: send its parameters as a JSON object in a POST body)"
+            )
         params = await _params(request)
         for key, value in params.items():
             _check_text(key, "parameters")

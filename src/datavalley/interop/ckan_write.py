@@ -1,5 +1,6 @@
 """CKAN actions that change or query more: ``package_create``, ``package_update`` / ``package_patch``
-for editors, and ``datastore_search_sql`` through the SQL service (its allowlist, read plans and audit).
+for editors (write actions: POST only, see ``ckan_routes``), and ``datastore_search_sql`` through the SQL
+service (its allowlist, read plans and audit).
 
 Field mapping of a package: ``name`` (``ORG--NAME``, or a plain name with ``owner_org``; ``-`` becomes
 ``_``), ``title``, ``notes`` → description, ``tags`` ([{"name": ...}] or names), ``groups`` → themes
@@ -24,7 +25,14 @@ from datavalley.catalog.models import Dataset, Organization, Table
 from datavalley.catalog.schemas import DatasetCreate, DatasetUpdate
 from datavalley.errors import ErrorDetail, InvalidInput
 from datavalley.interop import ckan_params as p
-from datavalley.interop.ckan_actions import Context, _packages, action, find_organization, find_package
+from datavalley.interop.ckan_actions import (
+    Context,
+    _packages,
+    find_organization,
+    find_package,
+    read_action,
+    write_action,
+)
 from datavalley.interop.ckan_datastore import _ckan_type
 from datavalley.interop.ckan_model import derived_id, split_package_name
 
@@ -46,17 +54,9 @@ def _fields(params: dict[str, Any]) -> dict[str, Any]:
         if theirs in params:
             out[ours] = params[theirs]
     if "tags" in params:
-        tags = p.json_value(params, "tags") or []
-        out["tags"] = (
-            [t.get("name") if isinstance(t, dict) else t for t in tags] if isinstance(tags, list) else tags
-        )
+        out["tags"] = _names(params, "tags")
     if "groups" in params:
-        groups = p.json_value(params, "groups") or []
-        out["themes"] = (
-            [g.get("name") if isinstance(g, dict) else g for g in groups]
-            if isinstance(groups, list)
-            else groups
-        )
+        out["themes"] = _names(params, "groups")
     extras = p.json_value(params, "extras") or []
     if isinstance(extras, list):
         for extra in extras:
@@ -71,6 +71,16 @@ def _fields(params: dict[str, Any]) -> dict[str, Any]:
             raise p.invalid("state", "use `draft` or `active`")
         out["state"] = "published" if state == "active" else "draft"
     return out
+
+
+def _names(params: dict[str, Any], key: str) -> Any:
+    """``[{"name": "a"}, ...]``, ``["a", ...]`` (a JSON list, or a repeated form key) or one name."""
+    given = p.json_value(params, key) or []
+    if isinstance(given, str):
+        given = [given]
+    if not isinstance(given, list):
+        return given  # the schema names what is wrong with it
+    return [v.get("name") if isinstance(v, dict) else v for v in given]
 
 
 def _validation(exc: ValidationError) -> InvalidInput:
@@ -95,7 +105,7 @@ def _target(params: dict[str, Any], session: Any) -> tuple[str, str]:
     return org, (parts[1] if parts else name.replace("-", "_"))
 
 
-@action
+@write_action
 def package_create(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     """Create a dataset (editors of its organization): ``name``, ``owner_org`` and the package fields."""
     with ctx.rt.session() as session:
@@ -125,13 +135,13 @@ def _update(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         return _packages(ctx, session, [find_package(session, ctx.caller, f"{org}/{name}")])[0]
 
 
-@action
+@write_action
 def package_update(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     """Change a dataset (editors): ``id`` and the fields to change; fields left out stay as they are."""
     return _update(ctx, params)
 
 
-@action
+@write_action
 def package_patch(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     """Change some fields of a dataset (editors): ``id`` and the fields to change."""
     return _update(ctx, params)
@@ -167,7 +177,7 @@ def _with_table_names(session: Any, ctx: Context, sql: str) -> str:
     return tree.sql(dialect="duckdb") if changed else sql
 
 
-@action
+@read_action
 def datastore_search_sql(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     """Rows from one SELECT (``sql``) over the tables you may read, named ``org.dataset.table`` or by
     resource id (``"<id>"``); the SQL service's allowlist, read plans, limits and audit apply."""

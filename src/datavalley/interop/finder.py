@@ -12,7 +12,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import ColumnElement, and_, false, func, not_, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    String,
+    Subquery,
+    and_,
+    distinct,
+    false,
+    func,
+    literal_column,
+    not_,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from datavalley.access.policy import Caller, visible_datasets
@@ -37,7 +49,7 @@ class DatasetFilter:
     names: list[str] = field(default_factory=list)  # any of, as ``org/name``
     licenses: list[str] = field(default_factory=list)  # any of
     public: bool | None = None
-    has_tables: bool | None = None
+    res_formats: list[str] = field(default_factory=list)  # all of, as CKAN resource formats (any case)
     modified: tuple[datetime | None, datetime | None] | None = None  # inclusive range
     created: tuple[datetime | None, datetime | None] | None = None
     #: a condition no dataset meets (e.g. ``res_format:PDF``)
@@ -111,9 +123,11 @@ def _conditions(session: Session, caller: Caller | None, where: DatasetFilter) -
         conditions.append(Dataset.license.in_(where.licenses))
     if where.public is not None:
         conditions.append(Dataset.public.is_(where.public))
-    if where.has_tables is not None:
-        with_tables = select(Table.id).where(Table.dataset_id == Dataset.id).exists()
-        conditions.append(with_tables if where.has_tables else ~with_tables)
+    if where.res_formats:
+        resources = table_resources()
+        for fmt in where.res_formats:
+            with_format = select(resources.c.dataset_id).where(func.lower(resources.c.format) == fmt.lower())
+            conditions.append(Dataset.id.in_(with_format))
     if where.modified:
         conditions.extend(_range(Dataset.modified, where.modified))
     if where.created:
@@ -202,19 +216,53 @@ def _facet(session: Session, facet: str, hit_ids: object, limit: int) -> list[tu
             .group_by(Dataset.license)
         )
         key = Dataset.license
-    elif facet == "res_format":
-        with_tables = select(func.count()).where(
-            Dataset.id.in_(hit_ids),  # type: ignore[arg-type]
-            select(Table.id).where(Table.dataset_id == Dataset.id).exists(),
+    elif facet == "res_format":  # datasets with at least one resource of each format
+        resources = table_resources()
+        n = func.count(distinct(resources.c.dataset_id)).label("n")
+        stmt = (
+            select(resources.c.format, n)
+            .where(resources.c.dataset_id.in_(hit_ids))  # type: ignore[arg-type]
+            .group_by(resources.c.format)
         )
-        count = session.scalar(with_tables) or 0
-        return [(fmt, count) for fmt in ("CSV", "JSON", "Parquet")] if count else []
+        key = resources.c.format
     else:
         return []
     stmt = stmt.order_by(n.desc(), key)
     if limit >= 0:
         stmt = stmt.limit(limit)
     return [(str(value), int(count)) for value, count in session.execute(stmt)]
+
+
+def table_resources() -> Subquery:
+    """Our tables as CKAN resources, in SQL: one row per resource (``table_id``, ``dataset_id``, ``format``).
+
+    Each table is one resource, its CSV download (the table's other downloads are listed inside that
+    resource, not as resources of their own). This is the one definition that the resources of
+    ``package_show`` / ``package_search`` (:func:`resources_by_dataset`), the ``res_format`` facet and
+    ``fq=res_format:`` read, so the three cannot disagree.
+    """
+    return select(
+        Table.id.label("table_id"),
+        Table.dataset_id.label("dataset_id"),
+        literal_column("'CSV'", String).label("format"),
+    ).subquery("resources")
+
+
+def resources_by_dataset(session: Session, dataset_ids: Sequence[int]) -> dict[int, list[tuple[Table, str]]]:
+    """The resources of these datasets (each table with its resource format), by dataset id, in name order."""
+    out: dict[int, list[tuple[Table, str]]] = {i: [] for i in dataset_ids}
+    if not dataset_ids:
+        return out
+    resources = table_resources()
+    stmt = (
+        select(Table, resources.c.format)
+        .join(resources, resources.c.table_id == Table.id)
+        .where(Table.dataset_id.in_(list(dataset_ids)))
+        .order_by(Table.name)
+    )
+    for table, fmt in session.execute(stmt):
+        out[table.dataset_id].append((table, fmt))
+    return out
 
 
 def tables_by_dataset(session: Session, dataset_ids: Sequence[int]) -> dict[int, list[Table]]:

@@ -71,11 +71,10 @@ def test_masked_filtered_grant_through_the_stock_client(served):
     rt, api, profile, tmp_path = served
     url = f"{profile}#people_share.people.people"
     client = delta_sharing.SharingClient(profile)
-    tables = client.list_all_tables()
-    assert [(t.share, t.schema, t.name) for t in tables] == [("people_share", "people", "people")]
-    with pytest.raises(HTTPError) as refused:  # in the share, but no grant yet
+    assert client.list_all_tables() == []  # in the share, but no grant yet: not shown
+    with pytest.raises(HTTPError) as refused:
         delta_sharing.load_as_pandas(url)
-    assert refused.value.response.status_code == 403
+    assert refused.value.response.status_code == 404
 
     grant(
         api,
@@ -83,6 +82,8 @@ def test_masked_filtered_grant_through_the_stock_client(served):
         row_filter="score >= 60",
         masks={"city": "hash"},
     )
+    tables = client.list_all_tables()
+    assert [(t.share, t.schema, t.name) for t in tables] == [("people_share", "people", "people")]
     got = delta_sharing.load_as_pandas(url)
     expected = query_frame(rt, "SELECT * FROM stats.people.people")
     same(got, expected)
@@ -139,7 +140,7 @@ def test_whole_table_grant_serves_the_version_files_and_revoking_ends_it(served)
     assert api.post(f"/grants/{gid}/revoke", json={"reason": "contract ended"}).status_code == 200
     with pytest.raises(HTTPError) as refused:
         delta_sharing.load_as_pandas(url)
-    assert refused.value.response.status_code == 403
+    assert refused.value.response.status_code == 404  # as if it were not in the share
     assert httpx.get(file_url).status_code == 403  # a URL handed out before stops working too
 
     grant(api)  # whole dataset, default masks again

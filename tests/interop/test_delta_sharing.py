@@ -286,7 +286,7 @@ def test_provider_api_and_cli(world, client_as, cli, tmp_path, runtime, monkeypa
     again = cli("recipient", "profile", "bank")
     assert again.exit_code != 0 and "exists" in again.output  # never overwrites a profile
     shown = cli("share", "show", "s")
-    assert shown.exit_code == 0 and "no grant" in shown.output
+    assert shown.exit_code == 0 and "hidden from it" in shown.output and "no grant" in shown.output
     give(runtime)
     assert "grant" in cli("share", "show", "s", "--json").output
     assert cli("recipient", "revoke", "bank").exit_code == 0

@@ -67,7 +67,9 @@ class AccessPublic(BaseModel):
     basis: str | None = Field(description="grant, unconditional ...; null when not readable")
     grant_id: int | None
     restricted: bool = Field(description="columns, rows or values are limited (a filtered copy is served)")
-    problem: str | None = Field(description="why the recipient gets an error, and what to do")
+    problem: str | None = Field(
+        description="why the table is hidden from the recipient (not listed, 404), and what to do"
+    )
 
 
 class SharePublic(BaseModel):

@@ -277,3 +277,15 @@ def test_a_drafts_table_cannot_be_put_in_a_share(world, client_as, cli, runtime,
     assert by_cli.exit_code != 0 and "is a draft" in by_cli.output and "publish it first" in by_cli.output
     change(runtime, "ideas", state="published")
     assert cli("share", "add-table", "s", "ideas/ideas").exit_code == 0
+
+
+def test_listings_do_not_open_every_table(world, acme, monkeypatch):
+    """A listing decides from the column notes; only a table endpoint opens its table."""
+    from datavalley.access import policy
+
+    def opened(location):
+        raise AssertionError(f"listing opened {location.ref}")
+
+    monkeypatch.setattr(policy, "table_columns", opened)
+    assert listed(acme) == ["open.open", "people.people", "towns.towns"]
+    assert [s["name"] for s in acme.get(f"{SHARE}/schemas").json()["items"]] == ["open", "people", "towns"]

@@ -139,7 +139,7 @@ def list_schemas(
     """The schemas with a table the recipient may read now."""
     share = _share(session, recipient, name)
     schemas = sorted(
-        {entry.table.dataset.name for entry, _ in readable_tables(session, settings, recipient, share)}
+        {entry.table.dataset.name for entry in readable_tables(session, settings, recipient, share)}
     )
     return [{"name": s, "share": share.name} for s in schemas]
 
@@ -149,7 +149,7 @@ def list_tables(
 ) -> list[dict[str, Any]]:
     """The tables (of one schema) the recipient may read now; a schema with none is 404."""
     share = _share(session, recipient, name)
-    entries = [entry for entry, _ in readable_tables(session, settings, recipient, share)]
+    entries = readable_tables(session, settings, recipient, share)
     if schema is not None:
         entries = [t for t in entries if t.table.dataset.name == schema.lower()]
         if not entries:

@@ -12,6 +12,8 @@ by its provider, is always listed, even with nothing readable in it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy.orm import Session
 
 from datavalley.access.policy import ReadPlan, plan_read
@@ -22,13 +24,27 @@ from datavalley.interop.sharing.recipients import as_caller
 
 
 def table_plan(
-    session: Session, settings: Settings, recipient: Recipient, entry: ShareTable
+    session: Session,
+    settings: Settings,
+    recipient: Recipient,
+    entry: ShareTable,
+    *,
+    columns: Sequence[str] | None = None,
 ) -> ReadPlan | None:
-    """What ``recipient`` may read of the share's table now, or None when the policy refuses it."""
+    """What ``recipient`` may read of the share's table now, or None when the policy refuses it.
+
+    ``columns``: the table's columns when known (``plan_read`` then does not open the table).
+    """
     dataset = entry.table.dataset
     try:
         return plan_read(
-            session, settings, as_caller(recipient), dataset.organization.name, dataset.name, entry.table.name
+            session,
+            settings,
+            as_caller(recipient),
+            dataset.organization.name,
+            dataset.name,
+            entry.table.name,
+            columns=columns,
         )
     except (NotFound, Forbidden):
         return None
@@ -36,14 +52,18 @@ def table_plan(
 
 def readable_tables(
     session: Session, settings: Settings, recipient: Recipient, share: Share
-) -> list[tuple[ShareTable, ReadPlan]]:
-    """The share's tables ``recipient`` may read now, with their plans, by schema and table name."""
+) -> list[ShareTable]:
+    """The share's tables ``recipient`` may read now, by schema and table name.
+
+    A listing takes each table's columns from its column notes (the newest version's, as the SQL
+    console does), so it does not open every table on its site; a table without notes is opened.
+    """
     entries = sorted(share.tables, key=lambda t: (t.table.dataset.name, t.table.name))
     found = []
     for entry in entries:
-        plan = table_plan(session, settings, recipient, entry)
-        if plan is not None:
-            found.append((entry, plan))
+        noted = [c.name for c in entry.table.columns if c.position >= 0] or None
+        if table_plan(session, settings, recipient, entry, columns=noted) is not None:
+            found.append(entry)
     return found
 
 

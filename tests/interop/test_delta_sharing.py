@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from datavalley.access.grants import GrantCreate, TableRule, create_grant
+from datavalley.access.grants import GrantCreate, GrantRevoke, TableRule, create_grant, revoke_grant
 from datavalley.access.policy import AUTHORITY
 from datavalley.catalog.tables import ColumnUpdate, update_column
 from datavalley.interop.sharing import signing, snapshot
@@ -97,6 +97,7 @@ def test_listing_paging_and_errors(world, acme, runtime, tmp_path):
     load_table(runtime, tmp_path, "extra", "a\n1\n")
     with runtime.session() as s:
         add_table(s, AUTHORITY, "s", ShareTableAdd(table="stats/people/extra"))
+    gid = give(runtime)  # the whole dataset: both tables are listed
     assert acme.get("/delta-sharing/shares/S").json() == {
         "share": {"name": "s", "id": acme.get("/delta-sharing/shares").json()["items"][0]["id"]}
     }
@@ -116,9 +117,12 @@ def test_listing_paging_and_errors(world, acme, runtime, tmp_path):
     error(acme.get("/delta-sharing/shares/s/schemas/nope/tables"), 404, "RESOURCE_DOES_NOT_EXIST")
     error(acme.get(f"{BASE}x/version"), 404, "RESOURCE_DOES_NOT_EXIST")
     error(acme.get("/delta-sharing/nowhere"), 404, "RESOURCE_DOES_NOT_EXIST")
-    # in the share, but conditional and no grant: 403 on every read
-    assert "no grant" in error(acme.get(f"{BASE}/version"), 403, "PERMISSION_DENIED")
-    error(acme.post(f"{BASE}/query", json={}), 403, "PERMISSION_DENIED")
+    # in the share, but conditional and no grant left: as if not in the share, on every call
+    with runtime.session() as s:
+        revoke_grant(s, AUTHORITY, gid, GrantRevoke())
+    assert "has no table" in error(acme.get(f"{BASE}/version"), 404, "RESOURCE_DOES_NOT_EXIST")
+    error(acme.post(f"{BASE}/query", json={}), 404, "RESOURCE_DOES_NOT_EXIST")
+    assert acme.get("/delta-sharing/shares/s/all-tables").json() == {"items": []}
 
 
 def test_version_metadata_query_and_changes(world, acme, runtime, tmp_path):
@@ -282,7 +286,7 @@ def test_provider_api_and_cli(world, client_as, cli, tmp_path, runtime, monkeypa
     again = cli("recipient", "profile", "bank")
     assert again.exit_code != 0 and "exists" in again.output  # never overwrites a profile
     shown = cli("share", "show", "s")
-    assert shown.exit_code == 0 and "no grant" in shown.output
+    assert shown.exit_code == 0 and "hidden from it" in shown.output and "no grant" in shown.output
     give(runtime)
     assert "grant" in cli("share", "show", "s", "--json").output
     assert cli("recipient", "revoke", "bank").exit_code == 0

@@ -71,11 +71,10 @@ def test_masked_filtered_grant_through_the_stock_client(served):
     rt, api, profile, tmp_path = served
     url = f"{profile}#people_share.people.people"
     client = delta_sharing.SharingClient(profile)
-    tables = client.list_all_tables()
-    assert [(t.share, t.schema, t.name) for t in tables] == [("people_share", "people", "people")]
-    with pytest.raises(HTTPError) as refused:  # in the share, but no grant yet
+    assert client.list_all_tables() == []  # in the share, but no grant yet: not shown
+    with pytest.raises(HTTPError) as refused:
         delta_sharing.load_as_pandas(url)
-    assert refused.value.response.status_code == 403
+    assert refused.value.response.status_code == 404
 
     grant(
         api,
@@ -83,6 +82,8 @@ def test_masked_filtered_grant_through_the_stock_client(served):
         row_filter="score >= 60",
         masks={"city": "hash"},
     )
+    tables = client.list_all_tables()
+    assert [(t.share, t.schema, t.name) for t in tables] == [("people_share", "people", "people")]
     got = delta_sharing.load_as_pandas(url)
     expected = query_frame(rt, "SELECT * FROM stats.people.people")
     same(got, expected)
@@ -139,7 +140,7 @@ def test_whole_table_grant_serves_the_version_files_and_revoking_ends_it(served)
     assert api.post(f"/grants/{gid}/revoke", json={"reason": "contract ended"}).status_code == 200
     with pytest.raises(HTTPError) as refused:
         delta_sharing.load_as_pandas(url)
-    assert refused.value.response.status_code == 403
+    assert refused.value.response.status_code == 404  # as if it were not in the share
     assert httpx.get(file_url).status_code == 403  # a URL handed out before stops working too
 
     grant(api)  # whole dataset, default masks again
@@ -147,3 +148,54 @@ def test_whole_table_grant_serves_the_version_files_and_revoking_ends_it(served)
     with pytest.raises(HTTPError) as gone:
         delta_sharing.SharingClient(profile).list_all_tables()
     assert gone.value.response.status_code == 401
+
+
+def test_tables_the_recipient_may_not_read_are_not_listed_to_the_stock_client(served):
+    rt, api, profile, tmp_path = served
+    load_table(rt, tmp_path, "towns", "a\n1\n", dataset="stats/towns")
+    assert api.patch(
+        "/datasets/stats/towns", json={"sharing": "unconditional", "state": "published"}
+    ).is_success
+    assert api.post("/shares/people_share/tables", json={"table": "towns/towns"}).status_code == 200
+    client = delta_sharing.SharingClient(profile)
+    people, ghost = f"{profile}#people_share.people.people", f"{profile}#people_share.people.ghost"
+
+    def seen() -> list[str]:
+        everything = [f"{t.schema}.{t.name}" for t in client.list_all_tables()]
+        share = delta_sharing.Share(name="people_share")
+        schemas = client.list_schemas(share)
+        by_schema = [f"{t.schema}.{t.name}" for s in schemas for t in client.list_tables(s)]
+        assert by_schema == everything and [s.name for s in schemas] == sorted(
+            {t[: t.index(".")] for t in everything}
+        )
+        assert [s.name for s in client.list_shares()] == ["people_share"]
+        return everything
+
+    def refused(call, url: str) -> tuple[int, str]:
+        with pytest.raises(HTTPError) as caught:
+            call(url)
+        return caught.value.response.status_code, caught.value.response.text
+
+    def gone() -> None:
+        assert seen() == ["towns.towns"]
+        for call in (
+            delta_sharing.load_as_pandas,
+            delta_sharing.get_table_version,
+            delta_sharing.get_table_metadata,
+        ):
+            answer, missing = refused(call, people), refused(call, ghost)
+            assert answer[0] == missing[0] == 404
+            assert answer[1] == missing[1].replace("people.ghost", "people.people")
+
+    gone()  # conditional, no grant yet
+    gid = grant(api)
+    assert seen() == ["people.people", "towns.towns"]
+    assert api.patch("/datasets/stats/people", json={"sharing": "none"}).is_success
+    gone()  # switched to none after it was shared
+    assert api.patch("/datasets/stats/people", json={"sharing": "conditional"}).is_success
+    assert seen() == ["people.people", "towns.towns"]
+    assert len(delta_sharing.load_as_pandas(people)) == 6
+    assert api.post(f"/grants/{gid}/revoke", json={"reason": "contract ended"}).status_code == 200
+    gone()
+    grant(api)
+    assert delta_sharing.get_table_version(people) == 0

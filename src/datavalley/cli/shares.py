@@ -87,7 +87,7 @@ def print_share(share: SharePublic) -> None:
                         + (", filtered copy" if a.restricted else ", whole")
                     )
                     if a.readable
-                    else a.problem,
+                    else f"hidden from it: {a.problem}",
                 )
                 for a in share.access
             ],
@@ -171,8 +171,8 @@ def add_table(
     table: Annotated[str, typer.Argument(help="DATASET/TABLE of the share's organization")],
     as_json: JsonOpt = False,
 ) -> None:
-    """Put a table in the share. A conditional dataset's table is read only through a grant to the
-    recipient: `datavalley grant create ORG/DATASET --recipient NAME ...`."""
+    """Put a table of a published dataset in the share. Recipients see it only while they may read it: a
+    conditional dataset's table through a grant, `datavalley grant create ORG/DATASET --recipient NAME`."""
     rt = state.runtime()
     with rt.session() as session:
         share = share_service.add_table(session, state.caller(session), name, ShareTableAdd(table=table))

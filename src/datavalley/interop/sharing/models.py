@@ -4,7 +4,7 @@ A share belongs to one organization and holds tables of that organization's data
 external party with a bearer token) also belongs to one organization and may be given that
 organization's shares. What a recipient reads of a table is never decided here: every read asks
 ``access.policy.plan_read`` with the recipient as caller, so grants to the recipient (their columns,
-row filter, masks and expiry) apply, and a table without one answers 403.
+row filter, masks and expiry) apply, and a table it may not read is not shown to it (:mod:`.readable`).
 """
 
 from __future__ import annotations

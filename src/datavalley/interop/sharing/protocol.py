@@ -1,8 +1,9 @@
 """The Delta Sharing protocol's answers, for one authenticated recipient (see delta-io's PROTOCOL.md).
 
-Names are matched case-insensitively. A share the recipient was not given, and a table not in the
-share, are 404. What the recipient may read of a table is ``plan_read``'s answer for
-``Caller(recipient=name)``: 403 when no grant applies, else the files of :mod:`.snapshot`.
+Names are matched case-insensitively. A share the recipient was not given is 404. Of a share's tables
+the recipient sees only those it may read now (:mod:`.readable`: ``plan_read``'s answer for
+``Caller(recipient=name)``), in every listing and on every table endpoint; any other table answers
+the same 404 as one not in the share. What it reads is the files of :mod:`.snapshot` under that plan.
 
 Time: ``timestamp`` and ``startingTimestamp`` are read as ``yyyy-[m]m-[d]d hh:mm:ss[.f...]`` or ISO 8601,
 in UTC unless they carry an offset. A query ``timestamp`` reads the last version committed at or before
@@ -30,13 +31,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from datavalley.access import audit
-from datavalley.access.policy import ReadPlan, plan_read
+from datavalley.access.policy import ReadPlan
 from datavalley.config import Settings
 from datavalley.errors import BadRequest, Forbidden, NotFound, Unauthorized
 from datavalley.interop.sharing import signing
 from datavalley.interop.sharing.models import Recipient, Share, ShareTable
+from datavalley.interop.sharing.readable import readable_table, readable_tables, table_plan
 from datavalley.interop.sharing.recipients import as_caller
-from datavalley.interop.sharing.shares import shared_table, shares_of_recipient
+from datavalley.interop.sharing.shares import shares_of_recipient
 from datavalley.interop.sharing.snapshot import Snapshot, snapshot
 from datavalley.storage import delta
 
@@ -64,23 +66,41 @@ class QueryBody(BaseModel):
 # --- paging ---------------------------------------------------------------------------------------
 
 
+def _position(item: dict[str, Any]) -> list[str]:
+    """Where an item sorts in its listing: shares and schemas by name, tables by schema and name."""
+    return [item.get("schema", ""), item["name"]]
+
+
+def _token_position(page_token: str) -> list[str]:
+    wrong = BadRequest(f"pageToken `{page_token[:50]}` is not one this server gave")
+    try:
+        position = json.loads(base64.urlsafe_b64decode(page_token + "=" * (-len(page_token) % 4)))
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        raise wrong from None
+    if not (isinstance(position, list) and len(position) == 2 and all(isinstance(p, str) for p in position)):
+        raise wrong
+    return position
+
+
 def page(items: Sequence[dict[str, Any]], max_results: int | None, page_token: str | None) -> dict[str, Any]:
-    """``{"items": [...], "nextPageToken": ...}`` for one page of ``items``."""
+    """``{"items": [...], "nextPageToken": ...}`` for one page of ``items`` (sorted by :func:`_position`).
+
+    ``items`` are what the recipient may see, filtered before paging, so a page is never short of
+    what exists. A token names the last item given (not an offset), so a table hidden or shown
+    between two pages neither skips nor repeats another, and a token says nothing of hidden tables.
+    """
     if max_results is not None and max_results < 0:
         raise BadRequest("maxResults must be non-negative")
     start = 0
     if page_token:
-        try:
-            start = int(base64.urlsafe_b64decode(page_token + "=" * (-len(page_token) % 4)).decode())
-        except (binascii.Error, ValueError, UnicodeDecodeError):
-            raise BadRequest(f"pageToken `{page_token[:50]}` is not one this server gave") from None
-        if start < 0 or start > len(items):
-            raise BadRequest(f"pageToken `{page_token[:50]}` is not one this server gave")
+        after = _token_position(page_token)
+        start = next((i for i, item in enumerate(items) if _position(item) > after), len(items))
     size = MAX_PAGE if max_results is None else min(max_results, MAX_PAGE)
-    end = start + size
-    body: dict[str, Any] = {"items": list(items[start:end])}
-    if end < len(items):
-        body["nextPageToken"] = base64.urlsafe_b64encode(str(end).encode()).decode().rstrip("=")
+    chosen = list(items[start : start + size])
+    body: dict[str, Any] = {"items": chosen}
+    if chosen and start + size < len(items):
+        last = json.dumps(_position(chosen[-1]), separators=(",", ":")).encode()
+        body["nextPageToken"] = base64.urlsafe_b64encode(last).decode().rstrip("=")
     return body
 
 
@@ -113,21 +133,23 @@ def _table_item(share: Share, entry: ShareTable) -> dict[str, Any]:
     }
 
 
-def _sorted_tables(share: Share) -> list[ShareTable]:
-    return sorted(share.tables, key=lambda t: (t.table.dataset.name, t.table.name))
-
-
-def list_schemas(session: Session, recipient: Recipient, name: str) -> list[dict[str, Any]]:
+def list_schemas(
+    session: Session, settings: Settings, recipient: Recipient, name: str
+) -> list[dict[str, Any]]:
+    """The schemas with a table the recipient may read now."""
     share = _share(session, recipient, name)
-    schemas = sorted({t.table.dataset.name for t in share.tables})
+    schemas = sorted(
+        {entry.table.dataset.name for entry in readable_tables(session, settings, recipient, share)}
+    )
     return [{"name": s, "share": share.name} for s in schemas]
 
 
 def list_tables(
-    session: Session, recipient: Recipient, name: str, schema: str | None = None
+    session: Session, settings: Settings, recipient: Recipient, name: str, schema: str | None = None
 ) -> list[dict[str, Any]]:
+    """The tables (of one schema) the recipient may read now; a schema with none is 404."""
     share = _share(session, recipient, name)
-    entries = _sorted_tables(share)
+    entries = readable_tables(session, settings, recipient, share)
     if schema is not None:
         entries = [t for t in entries if t.table.dataset.name == schema.lower()]
         if not entries:
@@ -152,12 +174,10 @@ class Resolved:
 def resolve(
     session: Session, settings: Settings, recipient: Recipient, share: str, schema: str, table: str
 ) -> Resolved:
-    """The share's table and what the recipient may read of it (404 / 403 otherwise)."""
+    """The share's table and what the recipient may read of it; a table it may not read now is 404,
+    the same answer as one not in the share."""
     found = _share(session, recipient, share)
-    entry, dataset = shared_table(session, found, schema, table)
-    plan = plan_read(
-        session, settings, as_caller(recipient), dataset.organization.name, dataset.name, entry.table.name
-    )
+    entry, plan = readable_table(session, settings, recipient, found, schema, table)
     return Resolved(found, entry, plan)
 
 
@@ -346,12 +366,11 @@ def table_changes(
 def signed_file(session: Session, settings: Settings, payload: dict[str, Any]) -> Path:
     """The file a verified URL payload names, if its recipient may still read it as then.
 
-    The recipient must still be active, the table still in one of its shares, and ``plan_read`` must
-    still give the same terms: a revoked grant or recipient, or changed terms, end the URL at once.
+    The recipient must still be active, the table still in one of its shares and readable to it
+    (:func:`.readable.table_plan`), under the same terms: a revoked grant or recipient, or changed terms, end the URL at once.
     """
     from sqlalchemy import select
 
-    from datavalley.catalog.models import Table
     from datavalley.interop.sharing.models import ShareRecipient
     from datavalley.interop.sharing.recipients import check_active
     from datavalley.interop.sharing.snapshot import cache_key, copy_file, raw_allowed, raw_file
@@ -372,21 +391,17 @@ def signed_file(session: Session, settings: Settings, payload: dict[str, Any]) -
         check_active(recipient)
     except Unauthorized as exc:
         raise Forbidden(exc.message) from None
-    table = session.get(Table, table_id)
-    shared = session.scalar(
-        select(ShareTable.id)
+    entry = session.scalar(
+        select(ShareTable)
         .join(ShareRecipient, ShareRecipient.share_id == ShareTable.share_id)
         .where(ShareTable.table_id == table_id, ShareRecipient.recipient_id == recipient.id)
+        .limit(1)
     )
-    if table is None or shared is None:
+    plan = table_plan(session, settings, recipient, entry) if entry is not None else None
+    if entry is None or plan is None:
         raise Forbidden("the table of this file URL is no longer shared with you")
+    table = entry.table
     dataset = table.dataset
-    try:
-        plan = plan_read(
-            session, settings, as_caller(recipient), dataset.organization.name, dataset.name, table.name
-        )
-    except (NotFound, Forbidden) as exc:
-        raise Forbidden(exc.message) from None
     display = f"{dataset.organization.name}/{dataset.name}/{table.name}"
     try:
         dt = delta.open_delta(plan.location.uri, version=version, name=f"table `{display}`")

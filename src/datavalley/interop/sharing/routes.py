@@ -131,7 +131,9 @@ def list_schemas(
     page_token: PageToken = None,
 ) -> dict[str, Any]:
     with _recipient(request, rt) as (session, recipient):
-        return protocol.page(protocol.list_schemas(session, recipient, share), max_results, page_token)
+        return protocol.page(
+            protocol.list_schemas(session, rt.settings, recipient, share), max_results, page_token
+        )
 
 
 @router.get("/shares/{share}/schemas/{schema}/tables", summary="List tables in a schema")
@@ -144,7 +146,7 @@ def list_tables(
     page_token: PageToken = None,
 ) -> dict[str, Any]:
     with _recipient(request, rt) as (session, recipient):
-        items = protocol.list_tables(session, recipient, share, schema)
+        items = protocol.list_tables(session, rt.settings, recipient, share, schema)
         return protocol.page(items, max_results, page_token)
 
 
@@ -157,7 +159,9 @@ def list_all_tables(
     page_token: PageToken = None,
 ) -> dict[str, Any]:
     with _recipient(request, rt) as (session, recipient):
-        return protocol.page(protocol.list_tables(session, recipient, share), max_results, page_token)
+        return protocol.page(
+            protocol.list_tables(session, rt.settings, recipient, share), max_results, page_token
+        )
 
 
 def _version(

@@ -4,10 +4,13 @@ In the protocol a share's table ``ORG/DATASET/TABLE`` is schema ``DATASET``, tab
 are lower-case slugs, so they never clash with the protocol's ``share.schema.table`` dots). Editors
 of the owner organization (and the authority) make shares and change them; its members see them.
 
-Putting a table in a share gives nobody anything by itself: each read asks ``plan_read`` with the
-recipient as caller. A conditional dataset is read only through a grant to the recipient
-(``datavalley grant create ORG/DATASET --recipient NAME``); without one the recipient gets 403.
-:func:`access_of` tells the provider, per recipient and table, what applies.
+Putting a table in a share gives nobody anything by itself: each listing and read asks ``plan_read``
+with the recipient as caller (:mod:`.readable`). A conditional dataset is read only through a grant
+to the recipient (``datavalley grant create ORG/DATASET --recipient NAME``); without one the recipient
+does not see the table at all. Only tables of published datasets not shared ``none`` can be put in a
+share; a dataset switched to ``none`` later is hidden from recipients without leaving the share,
+and shows again when its sharing allows it. :func:`access_of` tells the
+provider, per recipient and table, what applies.
 """
 
 from __future__ import annotations
@@ -21,8 +24,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from datavalley.access.audit import record_change
-from datavalley.access.policy import Caller, check_may_edit, plan_read
-from datavalley.catalog.models import Dataset, Organization, Table
+from datavalley.access.policy import LIVE_STATES, Caller, check_may_edit, plan_read
+from datavalley.catalog.models import Organization, Table
 from datavalley.catalog.schemas import Slug, _Input
 from datavalley.catalog.tables import table_record
 from datavalley.config import Settings
@@ -64,7 +67,9 @@ class AccessPublic(BaseModel):
     basis: str | None = Field(description="grant, unconditional ...; null when not readable")
     grant_id: int | None
     restricted: bool = Field(description="columns, rows or values are limited (a filtered copy is served)")
-    problem: str | None = Field(description="why the recipient gets an error, and what to do")
+    problem: str | None = Field(
+        description="why the table is hidden from the recipient (not listed, 404), and what to do"
+    )
 
 
 class SharePublic(BaseModel):
@@ -191,10 +196,16 @@ def add_table(session: Session, caller: Caller, name: str, data: ShareTableAdd) 
     share = _editable(session, caller, name, f"changing share `{name}`")
     table = _table_of(session, share, data.table)
     ref = f"{share.organization.name}/{table.dataset.name}/{table.name}"
+    dataset = f"{share.organization.name}/{table.dataset.name}"
     if table.dataset.sharing == "none":
         raise Conflict(
-            f"dataset `{share.organization.name}/{table.dataset.name}` is shared `none`: it never leaves "
-            "its organization; change its sharing class first"
+            f"dataset `{dataset}` is shared `none`: it never leaves its organization; "
+            "change its sharing class first"
+        )
+    if table.dataset.state not in LIVE_STATES:
+        raise Conflict(
+            f"dataset `{dataset}` is a {table.dataset.state}: only published datasets leave their "
+            f"organization; publish it first (`datavalley dataset update {dataset} --state published`)"
         )
     if any(t.table_id == table.id for t in share.tables):
         raise Conflict(f"table `{ref}` is already in share `{name}`")
@@ -325,11 +336,3 @@ def shares_of_recipient(session: Session, recipient: Recipient) -> list[Share]:
             .order_by(Share.name)
         ).all()
     )
-
-
-def shared_table(session: Session, share: Share, schema: str, name: str) -> tuple[ShareTable, Dataset]:
-    """The share's table named ``schema.name`` (case-insensitive), or 404."""
-    for entry in share.tables:
-        if entry.table.dataset.name == schema.lower() and entry.table.name == name.lower():
-            return entry, entry.table.dataset
-    raise NotFound(f"share `{share.name}` has no table `{schema}.{name}`")

@@ -38,7 +38,7 @@ from datavalley.catalog.tables import dataset_record, locate
 from datavalley.catalog.vocabulary import slug_problem
 from datavalley.db.base import utcnow
 from datavalley.errors import Conflict, DataValleyError, InvalidInput
-from datavalley.ingest import guards, staging
+from datavalley.ingest import guards, staging, upsert
 from datavalley.ingest.modes import OnError, WriteMode
 from datavalley.ingest.names import column_names, table_name_for
 from datavalley.ingest.readers import (
@@ -268,9 +268,15 @@ class _Stream:
             raise
 
     def arrow(self) -> pa.RecordBatchReader:
+        """The batches in the types every load stores (``delta.plain_type``: no views, no large types)."""
         import pyarrow as pa
 
-        return pa.RecordBatchReader.from_batches(self.schema, self._batches())
+        plain = delta.plain_schema(self.schema)
+        if plain.equals(self.schema):
+            return pa.RecordBatchReader.from_batches(self.schema, self._batches())
+        return pa.RecordBatchReader.from_batches(
+            plain, (delta.plain_batch(b, plain) for b in self._batches())
+        )
 
 
 # --- the service -------------------------------------------------------------------------------
@@ -557,35 +563,38 @@ def _write(
                 if index is not None and not columns[index].fixed:
                     raise _Widen(index, "varchar")
 
+    if mode == "upsert":
+        return _write_staged(
+            con, sql, None, [], source, request, mode, ref, uri, columns, progress, end_check, rejects
+        )
+    try:
+        shape = con.sql(sql).limit(0)
+        schema = staging.delta_schema(shape.columns, [str(t) for t in shape.types])
+    except duckdb.Error as exc:
+        raise _translate(exc, source, columns) from None
+    if schema is not None and (mode != "overwrite" or staging.fits_protocol(uri, schema)):
+        duck_types = [str(t) for t in shape.types]
+        return _write_staged(
+            con,
+            sql,
+            schema,
+            duck_types,
+            source,
+            request,
+            mode,
+            ref,
+            uri,
+            columns,
+            progress,
+            end_check,
+            rejects,
+        )
+    import pyarrow as pa  # only this path (nested types) needs it: 0.1 s of start-up
+
     user = request.user or delta.default_user()
     commit = CommitProperties(
         custom_metadata={delta.COMMIT_USER: user, delta.COMMIT_MODE: mode, delta.COMMIT_SOURCE: source.name}
     )
-    if mode != "upsert":
-        try:
-            shape = con.sql(sql).limit(0)
-            schema = staging.delta_schema(shape.columns, [str(t) for t in shape.types])
-        except duckdb.Error as exc:
-            raise _translate(exc, source, columns) from None
-        if schema is not None and (mode != "overwrite" or staging.fits_protocol(uri, schema)):
-            duck_types = [str(t) for t in shape.types]
-            return _write_staged(
-                con,
-                sql,
-                schema,
-                duck_types,
-                source,
-                request,
-                mode,
-                ref,
-                uri,
-                columns,
-                progress,
-                end_check,
-                rejects,
-            )
-    import pyarrow as pa  # only this path (nested types, upserts) needs it: 0.1 s of start-up
-
     try:
         stream = _Stream(
             con, sql, total_bytes=source.path.stat().st_size, progress=progress, end_check=end_check
@@ -593,18 +602,15 @@ def _write(
     except duckdb.Error as exc:
         raise _translate(exc, source, columns) from None
     try:
-        if mode == "upsert":
-            rows = _merge(stream, uri, request.key, commit, workdir, ref)
-        else:
-            write_deltalake(
-                uri,
-                stream.arrow(),
-                mode={"create": "error", "append": "append", "overwrite": "overwrite"}[mode],  # type: ignore[arg-type]
-                schema_mode="overwrite" if mode == "overwrite" else None,
-                commit_properties=commit,
-                writer_properties=_writer_properties(),
-            )
-            rows = stream.rows
+        write_deltalake(
+            uri,
+            stream.arrow(),
+            mode={"create": "error", "append": "append", "overwrite": "overwrite"}[mode],  # type: ignore[arg-type]
+            schema_mode="overwrite" if mode == "overwrite" else None,
+            commit_properties=commit,
+            writer_properties=_writer_properties(),
+        )
+        rows = stream.rows
     except BaseException as exc:
         cause = stream.error or exc
         if mode == "create":
@@ -630,7 +636,7 @@ def _write(
 def _write_staged(
     con: duckdb.DuckDBPyConnection,
     sql: str,
-    schema: Schema,
+    schema: Schema | None,
     duck_types: list[str],
     source: SourceFile,
     request: IngestRequest,
@@ -642,7 +648,10 @@ def _write_staged(
     end_check: Callable[[], None],
     rejects: list[Reject],
 ) -> tuple[int, int, list[Reject]]:
-    """One attempt for a flat table: DuckDB writes the Parquet files, deltalake commits them (``staging``)."""
+    """One attempt written by DuckDB, committed by deltalake (``staging``; an upsert: ``upsert``).
+
+    ``schema`` and ``duck_types`` are the new files' (None and [] for an upsert: the table's own).
+    """
     total = source.path.stat().st_size
     staging.sweep(uri)
     folder = staging.stage_dir(uri)
@@ -650,20 +659,7 @@ def _write_staged(
     def report(percent: float) -> None:
         progress.advance(bytes_read=int(total * percent / 100), rows_written=None)
 
-    try:
-        try:
-            files = staging.write_staged(
-                con,
-                sql,
-                folder,
-                row_group_rows=ROW_GROUP_ROWS,
-                on_progress=None if isinstance(progress, _NoProgress) else report,
-            )
-            end_check()
-        except duckdb.Error as exc:
-            raise _translate(exc, source, columns) from None
-        rows = sum(f.rows for f in files)
-        progress.advance(bytes_read=total, rows_written=rows)
+    def properties(rows: int) -> CommitProperties:
         metadata = {
             delta.COMMIT_USER: request.user or delta.default_user(),
             delta.COMMIT_MODE: mode,
@@ -671,22 +667,49 @@ def _write_staged(
             delta.COMMIT_ROWS: str(rows),
             delta.COMMIT_REJECTED: str(len(rejects)),
         }
+        return CommitProperties(custom_metadata=metadata)
+
+    watch = None if isinstance(progress, _NoProgress) else report
+    name = f"table `{ref}`"
+    try:
         try:
-            version = staging.commit_staged(
-                uri,
-                files,
-                schema=schema,
-                types=dict(zip([f.name for f in schema.fields], duck_types, strict=True)),
-                mode=mode,  # type: ignore[arg-type]
-                commit=CommitProperties(custom_metadata=metadata),
-                name=f"table `{ref}`",
-            )
+            if schema is None:
+                version, rows = upsert.upsert_staged(
+                    con,
+                    sql,
+                    uri,
+                    key=request.key,
+                    folder=folder,
+                    row_group_rows=ROW_GROUP_ROWS,
+                    commit=properties,
+                    name=name,
+                    on_progress=watch,
+                    end_check=end_check,
+                )
+            else:
+                files = staging.write_staged(
+                    con, sql, folder, row_group_rows=ROW_GROUP_ROWS, on_progress=watch
+                )
+                end_check()
+                rows = sum(f.rows for f in files)
+                version = staging.commit_staged(
+                    uri,
+                    files,
+                    schema=schema,
+                    types=dict(zip([f.name for f in schema.fields], duck_types, strict=True)),
+                    mode=mode,  # type: ignore[arg-type]
+                    commit=properties(rows),
+                    name=name,
+                )
+        except duckdb.Error as exc:
+            raise _translate(exc, source, columns) from None
         except CommitFailedError:
             raise Conflict(f"table `{ref}` was changed by another load at the same time; try again") from None
         except DeltaError as exc:
             raise InvalidInput.for_field(
                 "source", f"{source.name} cannot be stored in table `{ref}`: {exc}"
             ) from None
+        progress.advance(bytes_read=total, rows_written=rows)
     except BaseException:
         if mode == "create":
             shutil.rmtree(uri, ignore_errors=True)
@@ -708,63 +731,6 @@ def _translate(exc: BaseException, source: SourceFile, columns: list[SourceColum
         if index is not None and not columns[index].fixed and columns[index].type.upper() != "VARCHAR":
             return _Widen(index, "varchar")
     return _explain(exc, source, columns)
-
-
-def _merge(
-    stream: _Stream, uri: str, key: list[str], commit: CommitProperties, workdir: Path, ref: str
-) -> int:
-    """Upsert: stage the input as Parquet, refuse duplicate keys, merge on the key in one commit."""
-    import pyarrow as pa
-    import pyarrow.dataset as pads  # pulls in pandas: only upserts need it
-    import pyarrow.parquet as pq
-
-    staged = workdir / f"upsert-{uuid.uuid4().hex[:8]}.parquet"
-
-    with pq.ParquetWriter(staged, stream.schema) as writer:
-        for batch in stream.arrow():
-            writer.write_batch(batch)
-    check = duckdb.connect()
-    try:
-        keys = ", ".join(f'"{k}"' for k in key)
-        missing = " OR ".join(f'"{k}" IS NULL' for k in key)
-        empty = check.execute(
-            f"SELECT count(*) FROM read_parquet({sql_string(str(staged))}) WHERE {missing}"
-        ).fetchone()[0]
-        if empty:
-            raise InvalidInput.for_field(
-                "key",
-                f"{empty} row(s) of the file have no value in key column(s) {', '.join(f'`{k}`' for k in key)}; "
-                "an upsert matches rows by their key, so every row needs one",
-            )
-        dupes = check.execute(
-            f"SELECT {keys}, count(*) FROM read_parquet({sql_string(str(staged))}) GROUP BY ALL HAVING count(*) > 1 LIMIT 1"
-        ).fetchall()
-    finally:
-        check.close()
-    if dupes:
-        shown = ", ".join(f"{k} = {v}" for k, v in zip(key, dupes[0][:-1], strict=True))
-        raise InvalidInput.for_field(
-            "key",
-            f"the file has {dupes[0][-1]} rows with the same key ({shown}); an upsert key must be unique",
-        )
-    staged_data = pads.dataset(staged, format="parquet")
-    source = pa.RecordBatchReader.from_batches(staged_data.schema, staged_data.to_batches())
-    predicate = " AND ".join(f't."{k}" = s."{k}"' for k in key)
-    metrics = (
-        DeltaTable(uri)
-        .merge(
-            source,
-            predicate=predicate,
-            source_alias="s",
-            target_alias="t",
-            commit_properties=commit,
-            writer_properties=_writer_properties(),
-        )
-        .when_matched_update_all()
-        .when_not_matched_insert_all()
-        .execute()
-    )
-    return int(metrics.get("num_target_rows_inserted", 0)) + int(metrics.get("num_target_rows_updated", 0))
 
 
 def _new_path(ref: str) -> str:

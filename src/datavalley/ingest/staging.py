@@ -37,7 +37,7 @@ from typing import Any, Literal
 import duckdb
 from deltalake import CommitProperties, DeltaTable, Field, Schema
 from deltalake.schema import PrimitiveType
-from deltalake.transaction import AddAction, create_table_with_add_actions
+from deltalake.transaction import AddAction, RemoveAction, create_table_with_add_actions
 
 from datavalley.errors import InvalidInput
 from datavalley.ingest.readers import sql_string
@@ -263,18 +263,23 @@ def commit_staged(
     mode: StageMode,
     commit: CommitProperties,
     name: str,
+    removes: Sequence[RemoveAction] = (),
+    table: DeltaTable | None = None,
 ) -> int:
     """Move the staged files beside the table's files and commit them as one version; that version.
 
     ``create`` makes the table (it must not exist yet), ``append`` adds to it (the schema must be the
-    table's), ``overwrite`` replaces its files and, if it differs, its schema.
+    table's) and removes the files of ``removes`` in the same commit (an upsert), ``overwrite``
+    replaces its files and, if it differs, its schema. ``table`` is the table as the caller read it
+    (the commit conflicts with any change made since); by default it is opened here.
     """
+    if removes and mode != "append":
+        raise ValueError("only an append commit removes files")
     root = Path(uri)
     now = int(time.time() * 1000)
     tag = uuid.uuid4().hex
-    table = None
     if mode != "create":
-        table = DeltaTable(uri)
+        table = table or DeltaTable(uri)
         if mode == "append":
             _check_same_schema(table.schema(), schema, name)
     moved: list[Path] = []
@@ -294,10 +299,12 @@ def commit_staged(
                     stats=delta_stats(file, types),
                 )
             )
-        if table is None:
+        if mode == "create" or table is None:
             create_table_with_add_actions(uri, schema, actions, mode="error", commit_properties=commit)
             return 0
-        table.create_write_transaction(actions, mode=mode, schema=schema, commit_properties=commit)
+        table.create_write_transaction(
+            [*actions, *removes], mode=mode, schema=schema, commit_properties=commit
+        )
     except BaseException:
         for path in moved:  # named by no version: nobody can be reading them
             path.unlink(missing_ok=True)

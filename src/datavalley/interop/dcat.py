@@ -18,6 +18,9 @@ dataset                  ``dcat:Dataset`` at ``/catalog/ORG/NAME``: ``dct:title`
 table × format           ``dcat:Distribution`` (CSV, JSON lines, Parquet): ``dcat:accessURL`` (the rows API),
                          ``dcat:downloadURL`` (the rows API's download in that format), ``dct:format`` (EU
                          file type), ``dcat:mediaType`` (IANA), ``dct:license``, ``dct:modified``
+no tables                ``dcat:Distribution`` ``…/ORG/NAME#landing-page``: ``dcat:accessURL`` (the portal
+                         page), ``dct:format`` HTML, ``dct:license`` (DCAT-AP has no licence on a dataset:
+                         the licence goes on a distribution, here the landing page one)
 license                  ``dct:license``: the EU licence authority table where the name is known there
                          (``CC-BY-4.0`` → ``licence/CC_BY_4_0``), otherwise a ``dct:LicenseDocument`` node
                          labelled with the name
@@ -134,6 +137,10 @@ FORMATS: tuple[DistributionFormat, ...] = (
     DistributionFormat("json", "ndjson", "JSON", None, "JSON lines"),
     DistributionFormat("parquet", "parquet", "PARQUET", "application/vnd.apache.parquet", "Parquet"),
 )
+
+#: the distribution of a dataset without tables: its page in the portal
+LANDING_PAGE = DistributionFormat("html", "", "HTML", "text/html", "web page")
+LANDING_PAGE_NOTE = "The dataset's page in the portal; the dataset has no tables to download yet."
 
 
 @dataclass(frozen=True)
@@ -333,6 +340,32 @@ class CatalogGraph:
         for table in tables:
             for fmt in FORMATS:
                 g.add((node, DCAT.distribution, self._distribution(ds, table, fmt, license_node)))
+        if not tables:
+            g.add((node, DCAT.distribution, self._landing_distribution(ds, license_node)))
+        return node
+
+    def _landing_distribution(self, ds: Dataset, license_node: URIRef | BNode | None) -> URIRef:
+        """A dataset without tables: one distribution, its portal page, carrying the licence.
+
+        DCAT-AP 3 has no licence on ``dcat:Dataset``, only on ``dcat:Distribution``, and tells a
+        dataset reachable only through its landing page to repeat that page as a distribution's
+        ``dcat:accessURL``. Harvesters (ckanext-dcat, ours) take a dataset's licence from its
+        distributions; ours loads no table from it (HTML is no table format).
+        """
+        g, urls = self.g, self.urls
+        org = ds.organization.name
+        page = urls.landing_page(org, ds.name)
+        node = URIRef(f"{urls.dataset(org, ds.name)}#landing-page")
+        g.add((node, RDF.type, DCAT.Distribution))
+        g.add((node, DCTERMS.title, RdfLiteral(f"{ds.title} ({LANDING_PAGE.label})")))
+        g.add((node, DCTERMS.description, RdfLiteral(LANDING_PAGE_NOTE)))
+        g.add((node, DCAT.accessURL, URIRef(page)))
+        g.add((node, DCTERMS.format, self._format(LANDING_PAGE)))
+        g.add((node, DCAT.mediaType, self._media_type(LANDING_PAGE.media_type or "text/html")))
+        if license_node is not None:
+            g.add((node, DCTERMS.license, license_node))
+        g.add((node, DCTERMS.issued, _datetime(ds.created)))
+        g.add((node, DCTERMS.modified, _datetime(ds.modified)))
         return node
 
     def _distribution(

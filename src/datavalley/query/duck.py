@@ -88,6 +88,41 @@ def _partition_values(table: DeltaTable, schema: pa.Schema) -> dict[str, pc.Expr
     return out
 
 
+#: file sets whose physical types are remembered (:func:`arrow_source`)
+LAYOUTS = 256
+_plain_files: OrderedDict[tuple[str, ...], bool] = OrderedDict()
+_plain_lock = threading.Lock()
+
+
+def arrow_source(dataset: pads.Dataset) -> pads.Dataset | pads.Scanner:
+    """What to register in DuckDB for ``dataset`` (from :func:`arrow_dataset`): it, or a scanner of it.
+
+    Files written before every load stored plain types (``delta.plain_type``) may hold a column as
+    ``string_view`` while the dataset reads it as ``string``; pyarrow then cannot evaluate a filter
+    DuckDB pushes into the scan ("no kernel matching input types (string, string_view)"). For such a
+    file set DuckDB gets a scanner: the rows come converted to the dataset's types and DuckDB filters
+    them itself (correct, without file skipping). Whether a file set holds such files is read from the
+    footers once and remembered (data files never change).
+    """
+    fragments = list(dataset.get_fragments())
+    key = tuple(str(getattr(f, "path", "")) for f in fragments)
+    with _plain_lock:
+        plain = _plain_files.get(key)
+    if plain is None:
+        names = set(dataset.schema.names)
+        plain = all(
+            delta.plain_type(field.type) == field.type
+            for fragment in fragments
+            for field in fragment.physical_schema
+            if field.name in names
+        )
+        with _plain_lock:
+            _plain_files[key] = plain
+            while len(_plain_files) > LAYOUTS:
+                _plain_files.popitem(last=False)
+    return dataset if plain else dataset.scanner()
+
+
 _databases: dict[tuple[str, str, int, tuple[str, ...]], duckdb.DuckDBPyConnection] = {}
 _file_keys: list[tuple[str, str, int, tuple[str, ...]]] = []
 FILE_DATABASES = 8

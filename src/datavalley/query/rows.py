@@ -48,7 +48,7 @@ from pydantic import BaseModel, Field
 from datavalley.access.policy import ReadPlan
 from datavalley.catalog.tables import TableLocation
 from datavalley.errors import DataValleyError, InvalidInput
-from datavalley.query.duck import arrow_dataset, connect
+from datavalley.query.duck import arrow_dataset, arrow_source, connect
 from datavalley.query.formats import BATCH_ROWS, json_rows, value_kind
 from datavalley.query.relation import plan_functions, plan_select, register_functions
 from datavalley.storage import delta
@@ -275,10 +275,11 @@ class _Read:
     def _register(self, plan: ReadPlan | None) -> pa.Schema:
         """Make ``data`` the rows the caller may read: the table itself, or the plan's view over it."""
         try:
+            source = arrow_source(self.dataset)
             if plan is None or plan.unrestricted:
-                self.con.register("data", self.dataset)
+                self.con.register("data", source)
                 return self.dataset.schema
-            self.con.register("__dv_raw", self.dataset)
+            self.con.register("__dv_raw", source)
             register_functions(self.con, plan_functions(plan))
             self.con.execute(f"CREATE TEMP VIEW data AS {plan_select(plan, self.dataset.schema, '__dv_raw')}")
             return self.con.sql("SELECT * FROM data LIMIT 0").to_arrow_table().schema

@@ -214,7 +214,7 @@ class TableSnapshot:
     """One version of a Delta table as its log describes it (immutable: safe to keep and share)."""
 
     version: int
-    #: the table's columns, Arrow types (view types read as plain ``string`` / ``binary``)
+    #: the table's columns, Arrow types as :func:`plain_type` gives them (``string``, not views)
     schema: pa.Schema
     #: the version's data files, absolute URIs as deltalake gives them
     file_uris: tuple[str, ...]
@@ -232,16 +232,88 @@ _snapshots: OrderedDict[tuple[str, int, tuple[int, int, int]], TableSnapshot] = 
 _snapshots_lock = threading.Lock()
 
 
+def plain_type(kind: pa.DataType) -> pa.DataType:
+    """The one Arrow type DataValley stores for ``kind``'s Delta type, through nested types too.
+
+    Delta has one ``string``, one ``binary`` and one ``array`` type; Arrow has several layouts of
+    each (``string_view``, ``large_string``, ``list_view`` …), and a Parquet file records the layout
+    it was written from. Files of one column in several layouts break pyarrow's filters (it has no
+    comparison kernels for views), so every write stores, and every read asks for, these:
+    ``string``, ``binary`` and ``list``.
+
+    >>> import pyarrow as pa
+    >>> plain_type(pa.list_view(pa.string_view()))
+    ListType(list<item: string>)
+    """
+    import pyarrow as pa
+
+    t = pa.types
+    if t.is_string_view(kind) or t.is_large_string(kind):
+        return pa.string()
+    if t.is_binary_view(kind) or t.is_large_binary(kind):
+        return pa.binary()
+    if t.is_list(kind) or t.is_large_list(kind) or t.is_list_view(kind) or t.is_large_list_view(kind):
+        return pa.list_(plain_field(kind.value_field))
+    if t.is_map(kind):
+        return pa.map_(plain_field(kind.key_field), plain_field(kind.item_field))
+    if t.is_struct(kind):
+        return pa.struct([plain_field(kind.field(i)) for i in range(kind.num_fields)])
+    return kind
+
+
+def plain_field(field: pa.Field) -> pa.Field:
+    return field.with_type(plain_type(field.type))
+
+
+def plain_schema(schema: pa.Schema) -> pa.Schema:
+    """``schema`` with every column of the type :func:`plain_type` gives (metadata kept)."""
+    import pyarrow as pa
+
+    return pa.schema([plain_field(f) for f in schema], metadata=schema.metadata)
+
+
+def plain_batch(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
+    """``batch`` in the types of ``schema`` (its :func:`plain_schema`)."""
+    import pyarrow as pa
+
+    columns = [_plain_array(c, f.type) for c, f in zip(batch.columns, schema, strict=True)]
+    return pa.RecordBatch.from_arrays(columns, schema=schema)
+
+
+def _plain_array(array: pa.Array, kind: pa.DataType) -> pa.Array:
+    """``array`` as ``kind``; list views are rebuilt by hand (pyarrow 23 casts them to lists wrongly)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    t = pa.types
+    if t.is_list_view(array.type) or t.is_large_list_view(array.type):
+        values = _plain_array(array.flatten(), kind.value_type)
+        lengths = pc.fill_null(array.value_lengths(), 0).cast(pa.int32())
+        offsets = pa.concat_arrays([pa.array([0], pa.int32()), pc.cumulative_sum(lengths)])
+        return pa.ListArray.from_arrays(offsets, values, type=kind, mask=array.is_null())
+    if t.is_struct(array.type) and array.type != kind:
+        children = [_plain_array(array.field(i), kind.field(i).type) for i in range(kind.num_fields)]
+        return pa.StructArray.from_arrays(children, fields=list(kind), mask=array.is_null())
+    if (t.is_list(array.type) or t.is_large_list(array.type)) and array.type != kind:
+        if array.offset or array.null_count:  # flatten() drops nulls' slots and the offset: rebuild
+            lengths = pc.fill_null(pc.list_value_length(array), 0).cast(pa.int32())
+            offsets = pa.concat_arrays([pa.array([0], pa.int32()), pc.cumulative_sum(lengths)])
+        else:
+            offsets = pc.subtract(array.offsets, array.offsets[0]).cast(pa.int32())
+        values = _plain_array(array.flatten(), kind.value_type)
+        return pa.ListArray.from_arrays(offsets, values, type=kind, mask=array.is_null())
+    return array if array.type == kind else array.cast(kind)
+
+
 def snapshot_of(table: DeltaTable) -> TableSnapshot:
     """What an open table's loaded version is: schema, data files, partition columns, protocol."""
     import pyarrow as pa
 
-    plain = {pa.string_view(): pa.string(), pa.binary_view(): pa.binary()}
     schema = pa.schema(table.schema())
     protocol = table.protocol()
     return TableSnapshot(
         version=table.version(),
-        schema=pa.schema([f.with_type(plain.get(f.type, f.type)) for f in schema]),
+        schema=plain_schema(schema),
         file_uris=tuple(table.file_uris()),
         partition_columns=tuple(table.metadata().partition_columns),
         min_reader_version=protocol.min_reader_version,

@@ -101,7 +101,12 @@ def test_edit_with_recomputed_hash_breaks_the_next_link(runtime):
             "grant_id": None,
             "purpose": entry.purpose,
         }
-        fields |= {"rows": 999_999, "bytes": entry.bytes, "details": entry.details, "prev_hash": entry.prev_hash}
+        fields |= {
+            "rows": 999_999,
+            "bytes": entry.bytes,
+            "details": entry.details,
+            "prev_hash": entry.prev_hash,
+        }
         entry.rows, entry.hash = 999_999, entry_hash(fields)
     report = _verify(runtime)
     assert report.first_bad == 3 and "does not follow entry 2" in report.problem

@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.dataset as pads
 
 from datavalley.errors import BadRequest, DataValleyError, StorageUnavailable
-from datavalley.query.duck import connect, files_agree, parquet_scan
+from datavalley.query.duck import arrow_source, connect, files_agree, parquet_scan
 from datavalley.query.formats import BATCH_ROWS
 from datavalley.query.relation import register_functions
 
@@ -352,7 +352,7 @@ class DuckDBEngine:
                 if table.files:
                     con.execute(f"CREATE TEMP VIEW {bound} AS {_scan_sql(table)}")
                 else:
-                    con.register(bound, table.dataset)
+                    con.register(bound, arrow_source(table.dataset))
                 if table.view_sql is not None:
                     con.execute(f"CREATE TEMP VIEW {table.name} AS {table.view_sql}")
         except duckdb.Error as exc:

@@ -129,10 +129,42 @@ def app(settings: Settings) -> Any:
     return create_app(settings)
 
 
+#: text that gives away how the server runs a read; no answer may hold it (nor a server path or salt)
+PRIVATE_MARKS = ("__dv_", "read_parquet(", "__dv_mask_")
+
+
+def checked_client_class() -> type:
+    """A TestClient that fails the test when an answer holds a secret: a grant's salt, the server's home
+    folder (any server path under it) or the engine's private names. Every answer of every in-process
+    server test goes through it (the ``client`` and ``client_as`` fixtures)."""
+    from fastapi.testclient import TestClient
+    from sqlalchemy import select
+
+    from datavalley.access.sharing_models import Grant
+
+    class CheckedClient(TestClient):
+        def request(self, *args: Any, **kwargs: Any) -> Any:
+            response = super().request(*args, **kwargs)
+            runtime = self.app.state.runtime  # type: ignore[attr-defined]
+            body = response.content
+            try:
+                text = body.decode("utf-8")
+            except UnicodeDecodeError:
+                text = body.decode("latin-1")
+            secrets = [str(runtime.settings.home), *PRIVATE_MARKS]
+            with runtime.session() as session:
+                secrets += [salt for salt in session.scalars(select(Grant.salt)) if salt]
+            for secret in secrets:
+                assert secret not in text, f"an answer of {args[:2]} holds `{secret}`: {text[:300]}"
+            return response
+
+    return CheckedClient
+
+
 @pytest.fixture
 def client(app: Any) -> Iterator[Any]:
     """An in-process HTTP client of a freshly started app, acting as a platform admin (an API token)."""
-    from fastapi.testclient import TestClient
+    TestClient = checked_client_class()
 
     with TestClient(app, raise_server_exceptions=False) as test_client:
         test_client.headers.update(bearer(app, ADMIN, platform_admin=True))
@@ -145,7 +177,7 @@ def client_as(client: Any, app: Any) -> Callable[..., Any]:
 
     Organizations named in the roles are created if missing. ``client_as(None)`` is anonymous.
     """
-    from fastapi.testclient import TestClient
+    TestClient = checked_client_class()
 
     def make(user: str | None, *, platform_admin: bool = False, **roles: str) -> Any:
         headers = bearer(app, user, platform_admin=platform_admin, **roles) if user else {}

@@ -10,13 +10,13 @@ from sqlalchemy import update
 
 from datavalley.access import grants
 from datavalley.access.accounts import UserCreate, create_user
-from datavalley.access.policy import AUTHORITY
 from datavalley.access.sharing_models import Grant, GrantTable
 from datavalley.catalog import service as catalog
 from datavalley.catalog.schemas import DatasetUpdate
 from datavalley.db.base import utcnow
 from datavalley.errors import InvalidInput
-from tests.query.tables import csv_text, load_table
+from tests.access.health_world import OPEN_AND_CONDITIONAL, grant_to_stats, load_health
+from tests.query.tables import csv_text
 
 ROWS = [[i, "云岩" if i % 2 else "汇川", f"5201021990010{i:05d}"] for i in range(40)]
 SQL = {"cond": "SELECT * FROM health.cond.t ORDER BY id", "open": "SELECT * FROM health.open.t ORDER BY id"}
@@ -26,29 +26,12 @@ SQL = {"cond": "SELECT * FROM health.cond.t ORDER BY id", "open": "SELECT * FROM
 def world(app, client, client_as, tmp_path):
     rt = app.state.runtime
     consumer = client_as("analyst", stats="member")
-    text = csv_text(["id", "county", "id_number"], ROWS)
-    for name, sharing, public in (("cond", "conditional", False), ("open", "unconditional", True)):
-        load_table(rt, tmp_path, "t", text, dataset=f"health/{name}")
-        with rt.session() as session:
-            catalog.update_dataset(session, "health", name, DatasetUpdate(state="published", sharing=sharing))
-            if public:
-                catalog.update_dataset(session, "health", name, DatasetUpdate(public=True))
-    with rt.session() as session:
-        grant = grants.create_grant(
-            session,
-            rt.settings,
-            AUTHORITY,
-            grants.GrantCreate(
-                dataset="health/cond",
-                organization="stats",
-                purpose="study",
-                tables={"t": grants.TableRule(row_filter="county = '云岩'")},
-            ),
-        )
+    load_health(rt, tmp_path, csv_text(["id", "county", "id_number"], ROWS), OPEN_AND_CONDITIONAL)
+    grant_id = grant_to_stats(rt, "health/cond", grants.TableRule(row_filter="county = '云岩'"))
     for name in ("cond", "open"):
         made = client.post("/api/v1/apis/health", json={"name": f"all_{name}", "sql": SQL[name]})
         assert made.status_code == 201, made.text
-    return {"rt": rt, "grant": grant.id, "consumer": consumer, "anonymous": client_as(None), "admin": client}
+    return {"rt": rt, "grant": grant_id, "consumer": consumer, "anonymous": client_as(None), "admin": client}
 
 
 def first_cursors(client, dataset):

@@ -19,12 +19,10 @@ import pytest
 from sqlalchemy import select
 
 from datavalley.access import grants
-from datavalley.access.policy import AUTHORITY
 from datavalley.access.sharing_models import Grant
-from datavalley.catalog import service as catalog
-from datavalley.catalog.schemas import DatasetUpdate
 from datavalley.query.relation import keyed_hash
-from tests.query.tables import csv_text, load_table
+from tests.access.health_world import OPEN_AND_CONDITIONAL, grant_to_stats, load_health
+from tests.query.tables import csv_text
 
 ROWS = [
     [1, "云岩", "张三", "52010219900101123X"],
@@ -49,26 +47,11 @@ SUBQUERIES = [
 def world(app, client, client_as, tmp_path):
     rt = app.state.runtime
     consumer = client_as("analyst", stats="member")
-    text = csv_text(["id", "county", "name", "id_number"], ROWS)
-    for name, sharing, public in (("cond", "conditional", False), ("open", "unconditional", True)):
-        load_table(rt, tmp_path, "t", text, dataset=f"health/{name}")
-        with rt.session() as session:
-            catalog.update_dataset(session, "health", name, DatasetUpdate(state="published", sharing=sharing))
-            if public:
-                catalog.update_dataset(session, "health", name, DatasetUpdate(public=True))
+    load_health(rt, tmp_path, csv_text(["id", "county", "name", "id_number"], ROWS), OPEN_AND_CONDITIONAL)
+    rule = grants.TableRule(row_filter=ROW_FILTER, masks={"id_number": "hash"})
+    grant_id = grant_to_stats(rt, "health/cond", rule, purpose="poverty study")
     with rt.session() as session:
-        grant = grants.create_grant(
-            session,
-            rt.settings,
-            AUTHORITY,
-            grants.GrantCreate(
-                dataset="health/cond",
-                organization="stats",
-                purpose="poverty study",
-                tables={"t": grants.TableRule(row_filter=ROW_FILTER, masks={"id_number": "hash"})},
-            ),
-        )
-        salt = session.scalar(select(Grant.salt).where(Grant.id == grant.id))
+        salt = session.scalar(select(Grant.salt).where(Grant.id == grant_id))
     created = client.post(
         "/api/v1/apis/health", json={"name": "sub", "sql": SUBQUERIES[0].format(t="health.cond.t")}
     )

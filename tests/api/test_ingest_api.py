@@ -137,3 +137,15 @@ def test_upload_errors_name_http_parameters_not_command_line_options(ds):
     ds.post("/api/v1/datasets/stats/people/ingest?filename=y.csv", content=b"a\n1\n")
     again = ds.post("/api/v1/datasets/stats/people/ingest?filename=y.csv", content=b"a\n1\n").json()["error"]
     assert "--mode" not in again["message"] and "`mode=append`" in again["message"]
+
+
+def test_rejected_rows_are_named_by_a_file_under_the_home_not_a_server_path(ds, settings):
+    """The checked client fails the test if the answer holds the home folder; the file is really there."""
+    r = ds.post(
+        "/api/v1/datasets/stats/people/ingest?filename=x.csv&on_error=skip", content=b"a,b\n1,2\n3,4,5\n6,7\n"
+    )
+    assert r.status_code == 201, r.text
+    loaded = r.json()["data"][0]
+    assert loaded["rows_written"] == 2 and loaded["rows_rejected"] == 1
+    assert loaded["rejects_file"].startswith("rejects/")
+    assert (settings.home / loaded["rejects_file"]).is_file()

@@ -38,11 +38,24 @@ class IngestResultPublic(BaseModel):
     mode: str
     rows_written: int
     rows_rejected: int
-    rejects_file: str | None
+    rejects_file: str | None = Field(
+        description="where the rejected rows and their reasons were saved, relative to the server's home "
+        "(DATAVALLEY_HOME): the operator finds them there; no server path is shown"
+    )
     row_count: int
     columns: list[dict[str, str]]
     seconds: float
     source: str
+
+
+def _public(rt: Runtime, result: IngestResult) -> IngestResultPublic:
+    fields = asdict(result)
+    if result.rejects_file:
+        path = Path(result.rejects_file)
+        fields["rejects_file"] = (
+            str(path.relative_to(rt.settings.home)) if path.is_relative_to(rt.settings.home) else path.name
+        )
+    return IngestResultPublic(**fields)
 
 
 class IngestResultsPublic(BaseModel):
@@ -153,7 +166,7 @@ async def upload_file(
         results = await run_in_threadpool(_ingest, rt, ingest_request)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    data = [IngestResultPublic(**asdict(r)) for r in results]
+    data = [_public(rt, r) for r in results]
     return IngestResultsPublic(data=data, count=len(data))
 
 
@@ -201,5 +214,5 @@ def ingest_url(
             user=caller.name,
         ),
     )
-    data = [IngestResultPublic(**asdict(r)) for r in results]
+    data = [_public(rt, r) for r in results]
     return IngestResultsPublic(data=data, count=len(data))

@@ -16,12 +16,11 @@ from sqlalchemy import update
 from datavalley.access import grants
 from datavalley.access.policy import AUTHORITY
 from datavalley.access.sharing_models import Grant
-from datavalley.catalog import service as catalog
 from datavalley.catalog import tables as table_service
-from datavalley.catalog.schemas import DatasetUpdate
 from datavalley.catalog.tables import ColumnUpdate
 from datavalley.db.base import utcnow
-from tests.query.tables import csv_text, load_table
+from tests.access.health_world import load_health
+from tests.query.tables import csv_text
 
 ROWS = [
     [1, "云岩", "张三", "52010219900101123X", 1200.5],
@@ -41,13 +40,9 @@ DENIED = "denied"
 @pytest.fixture
 def world(app, client, client_as, tmp_path):
     rt = app.state.runtime
-    text = csv_text(["id", "county", "name", "id_number", "income"], ROWS)
-    for name, (sharing, public) in DATASETS.items():
-        load_table(rt, tmp_path, "t", text, dataset=f"health/{name}")
+    load_health(rt, tmp_path, csv_text(["id", "county", "name", "id_number", "income"], ROWS), DATASETS)
+    for name in DATASETS:
         with rt.session() as session:
-            catalog.update_dataset(session, "health", name, DatasetUpdate(state="published", sharing=sharing))
-            if public:
-                catalog.update_dataset(session, "health", name, DatasetUpdate(public=True))
             table_service.update_column(
                 session, rt.settings, "health", name, "t", "id_number", ColumnUpdate(tags=["id_number"])
             )

@@ -42,7 +42,7 @@ from datavalley.access.sharing_models import Grant, GrantTable
 from datavalley.catalog.models import Dataset, Organization, Table
 from datavalley.catalog.tables import TableLocation, locate, table_record
 from datavalley.config import Settings
-from datavalley.db.base import utcnow
+from datavalley.db.base import is_record_id, utcnow
 from datavalley.errors import Conflict, ErrorDetail, Forbidden, InvalidInput, NotFound, Unauthorized
 
 GranteeKind = Literal["organization", "user", "recipient"]
@@ -222,7 +222,7 @@ def get_grant(session: Session, caller: Caller, grant_id: int, *, now: datetime 
 
 
 def _grant_for(session: Session, caller: Caller, grant_id: int) -> Grant:
-    grant = session.get(Grant, grant_id)
+    grant = session.get(Grant, grant_id) if is_record_id(grant_id) else None
     if grant is None or not _may_see_grant(caller, grant):
         raise NotFound(f"grant {grant_id} does not exist")
     return grant

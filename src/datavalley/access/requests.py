@@ -39,7 +39,7 @@ from datavalley.access.sharing_models import AccessRequest, Grant, RequestEvent
 from datavalley.catalog.models import Dataset, Organization
 from datavalley.catalog.tables import table_record
 from datavalley.config import Settings
-from datavalley.db.base import utcnow
+from datavalley.db.base import is_record_id, utcnow
 from datavalley.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 
 RequestState = Literal["submitted", "reviewed", "approved", "rejected", "withdrawn", "expired"]
@@ -274,7 +274,11 @@ def list_requests(
 
 
 def _request_for(session: Session, caller: Caller, request_id: int) -> AccessRequest:
-    req = session.scalar(select(AccessRequest).where(AccessRequest.id == request_id, _visible(caller)))
+    req = (
+        session.scalar(select(AccessRequest).where(AccessRequest.id == request_id, _visible(caller)))
+        if is_record_id(request_id)
+        else None
+    )
     if req is None:
         raise NotFound(f"request {request_id} does not exist")
     return req

@@ -21,7 +21,7 @@ from datavalley.access.accounts import as_caller, user_record
 from datavalley.access.models import ApiToken
 from datavalley.access.policy import Caller
 from datavalley.catalog.schemas import _Input
-from datavalley.db.base import utcnow
+from datavalley.db.base import is_record_id, utcnow
 from datavalley.errors import Conflict, NotFound, Unauthorized
 
 TOKEN_PREFIX = "dv_"
@@ -123,7 +123,8 @@ def revoke_token(session: Session, user: str, ref: str | int) -> TokenPublic:
         stmt = stmt.where(ApiToken.id == int(ref))
     else:
         stmt = stmt.where(ApiToken.name == ref, ApiToken.revoked.is_(None)).order_by(ApiToken.id.desc())
-    token = session.scalars(stmt).first()
+    by_id = isinstance(ref, int) or str(ref).isdigit()
+    token = None if by_id and not is_record_id(int(ref)) else session.scalars(stmt).first()
     if token is None:
         raise NotFound(f"user `{user}` has no token `{ref}`; `datavalley token list` shows them")
     if token.revoked is None:

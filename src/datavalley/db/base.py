@@ -43,6 +43,20 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
+#: the largest id an ``Integer`` primary key holds on every store (PostgreSQL's ``integer``)
+MAX_ID = 2**31 - 1
+
+
+def is_record_id(value: int) -> bool:
+    """Whether ``value`` can be a stored record's id (larger ones overflow the store's integers:
+    a lookup by them is simply "not found", never a driver error).
+
+    >>> is_record_id(1), is_record_id(0), is_record_id(2**63)
+    (True, False, False)
+    """
+    return 1 <= value <= MAX_ID
+
+
 def utcnow() -> datetime:
     """Now, in UTC, to the microsecond."""
     return datetime.now(UTC)

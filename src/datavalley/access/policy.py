@@ -39,6 +39,8 @@ Two questions, two functions:
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -103,7 +105,7 @@ class Caller:
         if self.user_id is not None:
             return f"user#{self.user_id}"
         if self.user is not None:
-            return "authority" if self is AUTHORITY or self == AUTHORITY else f"user:{self.user}"
+            return "authority" if self == AUTHORITY else f"user:{self.user}"
         return "anonymous" if not self.platform_admin else "authority"
 
     def role_in(self, org: str) -> Role | None:
@@ -173,9 +175,6 @@ class ReadPlan:
         """A digest of what the plan lets the caller read of the table, whatever its version: equal for
         two plans exactly when they show the same rows and values (who, on what basis, which columns,
         row filter, masks and their key). Results made under a plan are served only while it holds."""
-        import hashlib
-        import json
-
         shape = {
             "table": self.location.ref,
             "basis": self.basis,

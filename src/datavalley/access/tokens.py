@@ -119,11 +119,11 @@ def revoke_token(session: Session, user: str, ref: str | int) -> TokenPublic:
     """Revoke one of ``user``'s tokens, named by its id or by the name of an active token."""
     owner = user_record(session, user)
     stmt = select(ApiToken).where(ApiToken.user_id == owner.id)
-    if isinstance(ref, int) or str(ref).isdigit():
+    by_id = isinstance(ref, int) or str(ref).isdigit()
+    if by_id:
         stmt = stmt.where(ApiToken.id == int(ref))
     else:
         stmt = stmt.where(ApiToken.name == ref, ApiToken.revoked.is_(None)).order_by(ApiToken.id.desc())
-    by_id = isinstance(ref, int) or str(ref).isdigit()
     token = None if by_id and not is_record_id(int(ref)) else session.scalars(stmt).first()
     if token is None:
         raise NotFound(f"user `{user}` has no token `{ref}`; `datavalley token list` shows them")

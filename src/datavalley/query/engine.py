@@ -196,11 +196,11 @@ class DuckDBStream:
         params: Mapping[str, Any],
         limits: QueryLimits,
         names: Mapping[str, str],
-        files: Sequence[str] = (),
+        tables: Sequence[TableInput] = (),
     ) -> None:
         self._con = con
         self._names = names
-        self._files = list(files)
+        self._tables = tables
         self._dog = _Watchdog(con, limits.timeout_seconds)
         self._reader: pa.RecordBatchReader | None = None
         try:
@@ -210,7 +210,7 @@ class DuckDBStream:
         except BaseException as exc:
             self.close()
             raise self._translate(exc) from None
-        self.schema = public_schema(self._reader.schema, names, self._files)
+        self.schema = public_schema(self._reader.schema, names, tables)
         self._renamed = self.schema is not self._reader.schema
 
     def __iter__(self) -> Iterator[pa.RecordBatch]:
@@ -254,9 +254,9 @@ class DuckDBStream:
             # are missing or unreadable, which is the server's problem, as when they were bound as views
             return _unreadable(exc, self._names)
         if isinstance(exc, duckdb.Error):
-            return QueryFailed(engine_message(str(exc), self._names, self._files))
+            return QueryFailed(engine_message(str(exc), self._names, private_paths(self._tables)))
         if isinstance(exc, pa.ArrowInvalid):
-            return QueryFailed(engine_message(str(exc), self._names, self._files))
+            return QueryFailed(engine_message(str(exc), self._names, private_paths(self._tables)))
         return exc
 
 
@@ -288,7 +288,7 @@ def public_text(text: str, names: Mapping[str, str], files: Sequence[str] = ()) 
     return text
 
 
-def public_schema(schema: pa.Schema, names: Mapping[str, str], files: Sequence[str]) -> pa.Schema:
+def public_schema(schema: pa.Schema, names: Mapping[str, str], tables: Sequence[TableInput]) -> pa.Schema:
     """The result's columns as a caller may see them (see :func:`public_text`).
 
     The query service names every result column that reads a table after the caller's own SQL
@@ -298,7 +298,12 @@ def public_schema(schema: pa.Schema, names: Mapping[str, str], files: Sequence[s
     """
     renamed = False
     fields = []
+    files: list[str] | None = None  # the tables' paths, found only for a name that may hold one
     for i, f in enumerate(schema):
+        if RELATION_MARK not in f.name and "/" not in f.name and "read_parquet" not in f.name.lower():
+            fields.append(f)  # holds no private name and no path: nothing to replace (most columns)
+            continue
+        files = private_paths(tables) if files is None else files
         name = public_text(f.name, names, files)
         if RELATION_MARK in name or "read_parquet" in name.lower() or "<file>" in name:
             name = f"column{i + 1}"
@@ -355,10 +360,14 @@ class DuckDBEngine:
                     con.register(bound, arrow_source(table.dataset))
                 if table.view_sql is not None:
                     con.execute(f"CREATE TEMP VIEW {table.name} AS {table.view_sql}")
-        except duckdb.Error as exc:
+        except (duckdb.IOException, duckdb.PermissionException) as exc:
             con.close()
             raise _unreadable(exc, names) from None
-        return DuckDBStream(con, sql, params, limits, names, private_paths(tables))
+        except duckdb.Error as exc:  # a read plan's view that does not bind: ours to fix, not the caller's
+            con.close()
+            message = engine_message(str(exc), names, private_paths(tables))
+            raise DataValleyError(f"a table of the query cannot be read: {message}") from None
+        return DuckDBStream(con, sql, params, limits, names, tables)
 
 
 def _scan_sql(table: TableInput) -> str:

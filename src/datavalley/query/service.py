@@ -403,7 +403,13 @@ def run_query(
 
 def result_rules(tables: Sequence[ResolvedTable]) -> list[dict[str, Any]]:
     """What a spooled result was read under: each table and its plan's :attr:`~ReadPlan.rules`."""
-    return [{"table": list(t.display.split(".")), "rules": t.plan.rules} for t in tables]
+    return [
+        {
+            "table": [t.plan.location.organization, t.plan.location.dataset, t.plan.location.name],
+            "rules": t.plan.rules,
+        }
+        for t in tables
+    ]
 
 
 def check_still_readable(
